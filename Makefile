@@ -1,0 +1,77 @@
+# Reproducible ML paper notebooks. On a fresh machine:
+#   make figures   # installs everything, runs every notebook (profile cpu), regenerates figures/
+#   make test      # installs everything, runs unit, notebook smoke and nbval tests
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TORCH_VERSION := 2.13.0
+PROFILE ?= cpu
+DEVICE ?= auto
+NB ?= *
+NOTEBOOKS := $(sort $(wildcard notebooks/$(NB).ipynb))
+PAPERMILL := $(PY) -m papermill --kernel python3 --cwd notebooks --log-level WARNING
+export TQDM_MININTERVAL ?= 5
+export PYTHONHASHSEED := 0
+
+.DEFAULT_GOAL := help
+.PHONY: help setup figures notebooks smoke test test-unit test-notebooks test-nbval report bench lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+	@echo "  variables: PROFILE=$(PROFILE) DEVICE=$(DEVICE) NB=<glob, e.g. 02_*>"
+
+setup: $(VENV)/.installed ## create .venv: torch pinned first, then pip install -e .[dev], python3 kernel
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==$(TORCH_VERSION)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
+	touch $@
+
+figures: setup ## run every notebook headlessly (PROFILE, DEVICE) and regenerate figures/
+	@mkdir -p build/executed
+	@for nb in $(NOTEBOOKS); do \
+	  echo "== $$nb (PROFILE=$(PROFILE) DEVICE=$(DEVICE))"; \
+	  $(PAPERMILL) -p PROFILE $(PROFILE) -p DEVICE $(DEVICE) $$nb build/executed/$$(basename $$nb) || exit 1; \
+	done
+	$(MAKE) --no-print-directory report
+
+notebooks: setup ## re-execute the committed notebooks in place (profile cpu, their defaults)
+	@for nb in $(NOTEBOOKS); do \
+	  echo "== $$nb"; $(PAPERMILL) $$nb $$nb || exit 1; \
+	done
+	$(MAKE) --no-print-directory report
+
+smoke: setup ## run every notebook at the smoke profile into build/smoke
+	$(PY) -m pytest -q tests/notebooks -k smoke
+
+test: setup test-unit test-notebooks test-nbval ## all three test layers
+
+test-unit: setup
+	$(PY) -m pytest -q tests/unit
+
+test-notebooks: setup
+	$(PY) -m pytest -q tests/notebooks tests/test_environment.py
+
+# nbval re-executes the committed notebooks; their figures go to build/ so a
+# test run never rewrites figures/.
+test-nbval: setup
+	SUPPORT_FIGURES_ROOT=build/nbval-figures $(PY) -m pytest -q -p no:cacheprovider \
+	  --nbval-lax --nbval-current-env --nbval-cell-timeout 600 \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+
+report: setup ## gather figures/*/claims.json into figures/CLAIMS.md
+	$(PY) -m support.core.report
+
+bench: setup ## time our implementations against peers (bench/*.py)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: setup ## ruff over support, tests, bench and notebooks
+	$(PY) -m ruff check support tests bench notebooks
+	$(PY) -m ruff format --check support tests bench
+
+clean: ## remove build outputs, caches and the venv
+	rm -rf build .cache .pytest_cache .ruff_cache $(VENV) *.egg-info

@@ -1,0 +1,1 @@
+"""Shared core: paths, runtime, figures, claims, cache, progress, profiles."""

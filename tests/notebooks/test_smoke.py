@@ -1,0 +1,37 @@
+"""Run every notebook at the smoke profile and check it wrote its figures and claims."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import papermill as pm
+
+from support.core.claims import load
+from support.core.paths import repo_root
+
+
+def test_smoke_run_writes_figures_and_claims(notebook, paper, tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPPORT_CACHE_DIR", str(tmp_path / "cache"))
+    out_dir = tmp_path / "figures"
+    executed = repo_root() / "build" / "smoke" / notebook.name
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    pm.execute_notebook(
+        str(notebook), str(executed), kernel_name="python3", cwd=str(notebook.parent),
+        parameters={"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out_dir)},
+        progress_bar=False,
+    )
+    print(f"{notebook.name}: smoke run took {time.time() - started:.1f} s")
+
+    claims = load(out_dir / "claims.json")
+    assert claims["paper"] == paper and claims["profile"] == "smoke"
+    assert claims["claims"], "the notebook recorded no claims"
+
+    pngs = sorted(out_dir.glob("*.png"))
+    assert pngs, "the notebook saved no figures"
+    for png in pngs:
+        assert png.stat().st_size > 1000, f"{png.name} is suspiciously small"
+        sidecar = json.loads(png.with_suffix(".json").read_text())
+        assert sidecar["profile"] == "smoke" and sidecar["device"] == "cpu"
+        assert png.with_suffix(".pdf").is_file()
