@@ -1,0 +1,96 @@
+"""What every gradient-based explainer needs from training: leaves, margins, derivatives per tree.
+
+For tree ``j`` (round ``r = j // K``, output ``c = j % K``) the library grew
+the tree with the gradients of the training loss at the margins *before*
+round ``r``. :class:`Trace` recomputes those margins from the parsed ensemble
+and stores per example and tree: its leaf, gradient ``g``, Hessian ``h`` and
+third derivative ``k``, plus per-leaf sums and the unscaled Newton values
+``v = -G / (H + lambda)`` (stored value = ``learning_rate * v``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .ensemble import TreeEnsemble
+
+
+class NewtonMismatchError(ValueError):
+    """Recomputed Newton leaf values disagree with the stored ones."""
+
+
+class Trace:
+    """Training-time quantities of a parsed ensemble on its training data.
+
+    Parameters
+    ----------
+    ensemble : TreeEnsemble
+    X : array, shape (n, d)
+        The training inputs the model was fitted on.
+    y : array, shape (n,)
+        The training labels.
+    """
+
+    def __init__(self, ensemble: TreeEnsemble, X, y):
+        self.ensemble = e = ensemble
+        self.loss = e.loss
+        self.Y = e.loss.targets(y)
+        self.leaves = e.apply(X)  # (n, T)
+        if self.leaves.shape[0] != self.Y.shape[0]:
+            raise ValueError(f"X has {self.leaves.shape[0]} rows but y has {self.Y.shape[0]}")
+        self.cols = e.leaf_columns(self.leaves)
+        self.margins = e.staged_margins(self.leaves)  # (R+1, n, K)
+        n, T, K = self.leaves.shape[0], e.n_trees, e.n_outputs
+        before = self.margins[:-1]
+        self.g = self._per_tree(e.loss.grad(before, self.Y))
+        self.h = self._per_tree(e.loss.hess(before, self.Y))
+        self.k = self._per_tree(e.loss.third(before, self.Y))
+        L = e.total_leaves
+        self.count = np.bincount(self.cols.ravel(), minlength=L).astype(np.float64)
+        self.G = np.bincount(self.cols.ravel(), weights=self.g.ravel(), minlength=L)
+        self.H = np.bincount(self.cols.ravel(), weights=self.h.ravel(), minlength=L)
+        denom = self.H + e.l2
+        self.v = np.divide(-self.G, denom, out=np.zeros(L), where=denom > 0)
+        self.n, self.T, self.K = n, T, K
+
+    def _per_tree(self, a: np.ndarray) -> np.ndarray:
+        """(R, n, K) -> (n, T) with tree j = r * K + c."""
+        return np.ascontiguousarray(a.transpose(1, 0, 2).reshape(a.shape[1], -1))
+
+    @property
+    def final_margin(self) -> np.ndarray:
+        """Training margins after the last round, shape (n, K)."""
+        return self.margins[-1]
+
+    def newton_error(self) -> float:
+        """Largest |learning_rate * v - stored| over non-empty leaves."""
+        used = self.count > 0
+        return float(np.abs(self.ensemble.learning_rate * self.v - self.ensemble.leaf_values)[used].max())
+
+    def check_newton(self, atol: float = 1e-5) -> None:
+        """Raise :class:`NewtonMismatchError` when the stored leaves are not Newton steps on (X, y)."""
+        err = self.newton_error()
+        if not err <= atol:
+            raise NewtonMismatchError(
+                f"stored leaf values differ from Newton steps recomputed on (X, y) by {err:.3g} > atol={atol}; "
+                "pass the exact training data, or a model without bagging/L1/path smoothing/min-hessian clipping"
+            )
+
+
+def leaf_matrix(cols: np.ndarray, values: np.ndarray, n_columns: int) -> sp.csr_matrix:
+    """Sparse (n, n_columns) matrix with ``values[i, t]`` at column ``cols[i, t]``."""
+    n, T = cols.shape
+    indptr = np.arange(0, n * T + 1, T)
+    return sp.csr_matrix((values.ravel().astype(np.float64), cols.ravel(), indptr), shape=(n, n_columns))
+
+
+def leaf_product(cols_a, vals_a, cols_b, vals_b, n_columns: int) -> np.ndarray:
+    """Dense (n_a, n_b) array of sum_t vals_a[i,t] * vals_b[e,t] * [cols_a[i,t] == cols_b[e,t]].
+
+    The sparse product only touches pairs that share a leaf, so its cost is
+    about n_a * n_b * T / L rather than n_a * n_b * T.
+    """
+    A = leaf_matrix(cols_a, vals_a, n_columns)
+    B = leaf_matrix(cols_b, vals_b, n_columns)
+    return np.asarray((A @ B.T).toarray())
