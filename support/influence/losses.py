@@ -32,7 +32,7 @@ def log_softmax(z, axis=-1):
 
 
 def _logaddexp0(z):
-    return torch.nn.functional.softplus(z) if isinstance(z, torch.Tensor) else _logaddexp0(z)
+    return torch.nn.functional.softplus(z) if isinstance(z, torch.Tensor) else np.logaddexp(0.0, z)
 
 
 def _ones_like(z):

@@ -1,0 +1,113 @@
+"""Building, retraining and scoring the GBDTs the evaluations use."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import clone
+
+from .ensemble import UnsupportedModelError
+from .losses import get_objective
+
+LIBRARIES = ("lightgbm", "xgboost", "sklearn_hgb", "sklearn_gb", "catboost")
+TASKS = ("regression", "binary", "multiclass")
+
+
+def make_model(library: str, task: str, n_estimators: int = 100, max_leaves: int = 15, learning_rate: float = 0.1,
+               seed: int = 1, n_jobs: int = 1, **params):
+    """An unfitted GBDT whose leaves are exact Newton steps (no bagging, no L1, no path smoothing).
+
+    Parameters
+    ----------
+    library : str
+        One of ``"lightgbm"``, ``"xgboost"``, ``"sklearn_hgb"``, ``"sklearn_gb"``, ``"catboost"``.
+    task : str
+        ``"regression"``, ``"binary"`` or ``"multiclass"``.
+    n_estimators, max_leaves, learning_rate : int, int, float
+        Boosting rounds, leaves per tree (depth ``ceil(log2)`` for depth-wise libraries), shrinkage.
+    seed, n_jobs : int
+        Random state and threads.
+    **params
+        Extra library parameters (override the defaults).
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    clf = task != "regression"
+    depth = int(np.ceil(np.log2(max(max_leaves, 2))))
+    if library == "lightgbm":
+        import lightgbm as lgb
+
+        cls = lgb.LGBMClassifier if clf else lgb.LGBMRegressor
+        kw = dict(n_estimators=n_estimators, num_leaves=max_leaves, learning_rate=learning_rate, random_state=seed,
+                  n_jobs=n_jobs, verbose=-1, min_child_samples=1, min_child_weight=1e-5)
+    elif library == "xgboost":
+        import xgboost as xgb
+
+        cls = xgb.XGBClassifier if clf else xgb.XGBRegressor
+        kw = dict(n_estimators=n_estimators, max_depth=depth, learning_rate=learning_rate, random_state=seed,
+                  n_jobs=n_jobs, tree_method="hist", reg_lambda=1.0, min_child_weight=1e-5)
+    elif library == "sklearn_hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        cls = HistGradientBoostingClassifier if clf else HistGradientBoostingRegressor
+        kw = dict(max_iter=n_estimators, max_leaf_nodes=max_leaves, learning_rate=learning_rate, random_state=seed,
+                  early_stopping=False, min_samples_leaf=1)
+    elif library == "sklearn_gb":
+        from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+        cls = GradientBoostingClassifier if clf else GradientBoostingRegressor
+        kw = dict(n_estimators=n_estimators, max_leaf_nodes=max_leaves, learning_rate=learning_rate, random_state=seed)
+    elif library == "catboost":
+        try:
+            import catboost as cb
+        except ImportError as err:  # optional extra
+            raise ImportError("library='catboost' needs the optional catboost package") from err
+        cls = cb.CatBoostClassifier if clf else cb.CatBoostRegressor
+        kw = dict(iterations=n_estimators, depth=depth, learning_rate=learning_rate, random_seed=seed, thread_count=n_jobs,
+                  verbose=False, leaf_estimation_iterations=1, leaf_estimation_method="Newton", bootstrap_type="No",
+                  boosting_type="Plain", allow_writing_files=False)
+        if task == "multiclass":
+            kw["loss_function"] = "MultiClass"
+    else:
+        raise ValueError(f"library must be one of {LIBRARIES}, got {library!r}")
+    kw.update(params)
+    return cls(**kw)
+
+
+def retrain(model, X, y):
+    """A fresh copy of ``model`` (same parameters and seed) fitted on ``(X, y)``."""
+    if not hasattr(model, "get_params"):
+        raise UnsupportedModelError("model: retraining needs a scikit-learn-style estimator, not a raw Booster")
+    return clone(model).fit(X, y)
+
+
+def raw_margin(model, X) -> np.ndarray:
+    """The model's own margin-space predictions, shape (n, n_outputs)."""
+    mod = type(model).__module__.split(".")[0]
+    if mod == "lightgbm":
+        out = model.predict(X, raw_score=True)
+    elif mod == "xgboost":
+        out = model.predict(X, output_margin=True)
+    elif mod == "catboost":
+        out = model.predict(X, prediction_type="RawFormulaVal")
+    elif hasattr(model, "decision_function"):
+        out = model.decision_function(X)
+    else:
+        out = model.predict(X)
+    out = np.asarray(out, dtype=np.float64)
+    return out.reshape(len(X), -1)
+
+
+def task_of(model) -> str:
+    """``"regression"``, ``"binary"`` or ``"multiclass"`` from a fitted model's classes."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return "regression"
+    return "binary" if len(classes) == 2 else "multiclass"
+
+
+def example_loss(model, X, y, task: str | None = None) -> np.ndarray:
+    """Per-example loss of a fitted model (half squared error, log loss or cross-entropy), shape (n,)."""
+    task = task or task_of(model)
+    z = raw_margin(model, X)
+    obj = get_objective(task, n_outputs=z.shape[1])
+    return obj.loss(z, obj.targets(y))
