@@ -1,0 +1,133 @@
+"""The notebook's experiments: dropout-rate sweeps with ablations, batched into one optimisation per seed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from support.core.progress import progress
+
+from .attacks import make_attack, reconstruct_many
+from .client import client_update
+from .labels import infer_labels, label_accuracy
+from .masks import set_dropout_rate
+from .metrics import score
+from .models import build_model
+
+
+@dataclass
+class SweepResult:
+    """Scores per (p, attack, seed, image) and what the figures need."""
+
+    scores: pd.DataFrame
+    originals: torch.Tensor  # (n, C, H, W) in [0, 1]
+    reconstructions: dict = field(default_factory=dict)  # (p, attack, seed, image) -> (B, C, H, W) in [0, 1]
+    curves: dict = field(default_factory=dict)  # (p, attack, seed, image) -> (T,) cosine term of the best restart
+    seconds: float = 0.0
+    iterations: int = 0
+    problems: int = 0
+
+
+def _agreement(est: dict, true: dict) -> float:
+    hits = sum(float(((est[k].cpu() > 0.5) == (true[k].cpu() > 0.5)).sum()) for k in true)
+    return hits / sum(v.numel() for v in true.values())
+
+
+def dropout_sweep(
+    arch: str,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    norm,
+    rates,
+    attacks,
+    seeds,
+    batch_size: int = 1,
+    iterations: int = 300,
+    restarts: int = 1,
+    model_kwargs: dict | None = None,
+    ablations=(),
+    ablation_rates=(),
+    device="cpu",
+    desc: str = "",
+) -> SweepResult:
+    """Attack client gradients for every dropout rate, attack and seed; score the reconstructions.
+
+    For each seed one freshly initialised model is built; for each rate and
+    each batch of ``batch_size`` images the client computes its gradient with
+    dropout active (masks recorded), and every attack in ``attacks`` (plus
+    ``ablations`` at ``ablation_rates``) reconstructs it. All jobs of a seed run
+    in one vectorised optimisation.
+
+    Parameters
+    ----------
+    arch : str
+        Model name for :func:`~support.inversion.models.build_model`.
+    images, labels : torch.Tensor
+        Victims in [0, 1] ``(n, C, H, W)`` and ``(n,)``; ``n`` a multiple of ``batch_size``.
+    norm : Normalization
+        Model-space normalisation (defines the box).
+    rates : sequence of float
+        Dropout rates p.
+    attacks, ablations : sequence of str
+        Attack names (see :data:`~support.inversion.attacks.ATTACKS`); IG, WIIG, DIA and variants.
+    seeds : sequence of int
+        Each seed sets the model weights, the client's masks and the attack's start.
+
+    Returns
+    -------
+    SweepResult
+        ``scores`` holds one row per (p, attack, seed, batch, image) with mse,
+        psnr, ssim, the best cosine loss, the label accuracy of last-layer
+        inference and (DIA variants) agreement of the masks with the true ones.
+    """
+    if len(images) % batch_size:
+        raise ValueError(f"len(images)={len(images)} is not a multiple of batch_size={batch_size}")
+    device = torch.device(device)
+    shape = (batch_size, *images.shape[1:])
+    rows, recs, curves = [], {}, {}
+    started, n_problems = time.time(), 0
+    x_model = norm.normalize(images).to(device)
+    bar = progress(total=len(seeds) * iterations, desc=desc or f"{arch} sweep")
+    for seed in seeds:
+        model = build_model(arch, tuple(images.shape[1:]), p=0.0, seed=seed, **(model_kwargs or {})).to(device)
+        jobs, meta = [], []
+        for p in rates:
+            set_dropout_rate(model, p)
+            names = list(attacks) + (list(ablations) if p in ablation_rates else [])
+            for b in range(len(images) // batch_size):
+                sl = slice(b * batch_size, (b + 1) * batch_size)
+                upd = client_update(model, x_model[sl], labels[sl].to(device), seed=10_000 * seed + 100 * b + int(p * 100))
+                inferred = infer_labels(model, upd.gradients, batch_size)
+                lab_acc = label_accuracy(inferred.cpu(), labels[sl])
+                for name in names:
+                    attack = make_attack(name, iterations=iterations, restarts=restarts, box=norm.box, seed=1_000 * seed + b)
+                    jobs.append(dict(attack=attack, gradients=upd.gradients, labels=labels[sl], shape=shape,
+                                     masks=upd.masks, p=p))
+                    meta.append((p, name, b, lab_acc, upd.masks))
+        out = reconstruct_many(model, jobs)
+        n_problems += sum(j["attack"].restarts for j in jobs)
+        bar.update(iterations)
+        for (p, name, b, lab_acc, true_masks), (img, hist) in zip(meta, out):
+            rec = norm.denormalize(img.cpu())
+            ref = images[b * batch_size : (b + 1) * batch_size]
+            s = score(rec, ref)
+            agree = _agreement(hist["masks"], true_masks) if name.startswith("dia") and p > 0 else np.nan
+            recs[(p, name, seed, b)] = rec
+            curves[(p, name, seed, b)] = hist["gradient_loss"][hist["restart"]].numpy()
+            for i in range(batch_size):
+                rows.append(dict(arch=arch, p=p, attack=name, seed=seed, batch=b, image=b * batch_size + i,
+                                 mse=s["mse"][i], psnr=s["psnr"][i], ssim=s["ssim"][i],
+                                 best_loss=float(hist["gradient_loss"][hist["restart"]].min()),
+                                 label_acc=lab_acc, mask_agreement=agree))
+    bar.close()
+    return SweepResult(pd.DataFrame(rows), images, recs, curves, time.time() - started, iterations, n_problems)
+
+
+def summarize(scores: pd.DataFrame, metric: str = "ssim", by=("arch", "p", "attack")) -> pd.DataFrame:
+    """Mean, standard deviation and count of ``metric`` over images and seeds per group."""
+    g = scores.groupby(list(by))[metric]
+    return g.agg(["mean", "std", "count"]).reset_index()
