@@ -1,0 +1,16 @@
+"""Dataset distillation by trajectory matching: MTT (Cazenavette et al. 2022) and AST (Shen, Yang, Lam 2023).
+
+Modules, one idea each:
+
+- :mod:`.convnet`   ConvNet-D run functionally on flat parameter vectors, batched over independent networks
+- :mod:`.augment`   differentiable siamese augmentation (DSA)
+- :mod:`.zca`       ZCA whitening with its inverse
+- :mod:`.train`     batched SGD training of networks (experts, evaluation nets)
+- :mod:`.experts`   expert trajectories (plain MTT and AST smooth experts), cached per epoch
+- :mod:`.init`      synthetic-set initialisation and coreset baselines (random, k-means on expert logits)
+- :mod:`.matching`  the normalised parameter-matching loss
+- :mod:`.distill`   the distillation loop with AST's switches
+- :mod:`.evaluate`  MTT's evaluation protocol
+- :mod:`.config`    the smoke / cpu / paper profiles
+- :mod:`.plots`     the notebook's figures
+"""

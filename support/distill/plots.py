@@ -1,0 +1,85 @@
+"""Figures of the dataset-distillation notebook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+
+def plot_synthetic(rows: Mapping[str, torch.Tensor], labels: torch.Tensor, to_pixels: Callable, classes: int):
+    """One image per class (the first of each class) for every row of ``rows`` (label -> ``(n, C, H, W)``)."""
+    first = [int(torch.nonzero(labels == c)[0]) for c in range(classes)]
+    fig, axes = plt.subplots(len(rows), classes, figsize=(0.9 * classes, 1.0 * len(rows)), squeeze=False)
+    for r, (name, imgs) in enumerate(rows.items()):
+        pix = to_pixels(imgs[first]).numpy()
+        for c in range(classes):
+            ax = axes[r, c]
+            img = pix[c].transpose(1, 2, 0)
+            ax.imshow(img[..., 0] if img.shape[2] == 1 else img, cmap="gray_r" if img.shape[2] == 1 else None, vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+            if r == 0:
+                ax.set_title(str(c), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(names: list[str], losses: torch.Tensor, lrs: torch.Tensor, show: list[str]):
+    """Matching loss and learned rate over iterations: mean over seeds (line) and range (band) per variant."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4))
+    it = np.arange(1, losses.shape[0] + 1)
+    for name in show:
+        rows = [i for i, n in enumerate(names) if n == name]
+        for ax, val in ((a, losses[:, rows].numpy()), (b, lrs[:, rows].numpy())):
+            smooth = pd.DataFrame(val).rolling(10, min_periods=1).mean().to_numpy()
+            line = ax.plot(it, smooth.mean(1), label=name)[0]
+            ax.fill_between(it, smooth.min(1), smooth.max(1), color=line.get_color(), alpha=0.2)
+    a.set(xlabel="iteration", ylabel="matching loss (10-it. mean)", title="normalised parameter-matching loss")
+    b.set(xlabel="iteration", ylabel="learned synthetic rate alpha", title="learned learning rate")
+    a.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_smoothness(changes: Mapping[str, torch.Tensor]):
+    """Relative parameter change per epoch, mean and range over experts, per expert kind."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    for name, ch in changes.items():
+        ch = ch.numpy()
+        ep = np.arange(1, ch.shape[1] + 1)
+        line = ax.plot(ep, ch.mean(0), marker="o", ms=3, label=name)[0]
+        ax.fill_between(ep, ch.min(0), ch.max(0), color=line.get_color(), alpha=0.2)
+    ax.set(xlabel="epoch", ylabel=r"$\|\theta_{e}-\theta_{e-1}\| / \|\theta_{e-1}\|$", title="expert parameter change per epoch")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_ablation(tables: Mapping[str, pd.DataFrame]):
+    """One panel per table (title -> table with columns ``mean``, ``std``): bars of mean accuracy +- std."""
+    n = max(len(t) for t in tables.values())
+    fig, axes = plt.subplots(1, len(tables), figsize=(5.2 * len(tables), 0.42 * n + 1.3), squeeze=False)
+    for ax, (title, table) in zip(axes[0], tables.items()):
+        y = np.arange(len(table))[::-1]
+        ax.barh(y, table["mean"], xerr=table["std"], color=sns_colours(len(table)), capsize=3)
+        ax.set_yticks(y, table.index)
+        lo = max(0.0, float((table["mean"] - table["std"]).min()) - 10)
+        ax.set_xlim(lo, 100)
+        for yi, m in zip(y, table["mean"]):
+            ax.text(m + 0.5, yi, f"{m:.1f}", va="center", fontsize=8)
+        ax.set(xlabel="test accuracy (%)", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def sns_colours(n: int):
+    """``n`` colours from the collection's palette."""
+    import seaborn as sns
+
+    return sns.color_palette("colorblind", n)
