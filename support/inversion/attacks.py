@@ -52,13 +52,21 @@ def check_gradients(model: nn.Module, gradients) -> list[torch.Tensor]:
                 f"got {len(gradients)} entries for {len(named)} parameters"
             )
         gradients = [gradients[n] for n, _ in named]
-    if not isinstance(gradients, (list, tuple)) or not all(isinstance(g, torch.Tensor) for g in gradients):
-        raise TypeError("gradients must be a list of tensors (one per model parameter) or a dict name -> tensor")
+    if not isinstance(gradients, (list, tuple)) or not all(
+        isinstance(g, torch.Tensor) for g in gradients
+    ):
+        raise TypeError(
+            "gradients must be a list of tensors (one per model parameter) or a dict name -> tensor"
+        )
     if len(gradients) != len(named):
-        raise ValueError(f"gradients has {len(gradients)} tensors but the model has {len(named)} parameters")
+        raise ValueError(
+            f"gradients has {len(gradients)} tensors but the model has {len(named)} parameters"
+        )
     for (n, q), g in zip(named, gradients):
         if g.shape != q.shape:
-            raise ValueError(f"gradients: tensor for {n} has shape {tuple(g.shape)}, the parameter {tuple(q.shape)}")
+            raise ValueError(
+                f"gradients: tensor for {n} has shape {tuple(g.shape)}, the parameter {tuple(q.shape)}"
+            )
     return [g.detach() for g in gradients]
 
 
@@ -67,7 +75,9 @@ def check_box(box, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
     lo, hi = (torch.as_tensor(b, dtype=torch.float32).flatten() for b in box)
     lo, hi = (b.expand(channels).clone() if b.numel() == 1 else b for b in (lo, hi))
     if lo.numel() != channels or hi.numel() != channels or bool((lo >= hi).any()):
-        raise ValueError(f"box must be (lo, hi) with lo < hi, scalars or {channels} values each; got {box!r}")
+        raise ValueError(
+            f"box must be (lo, hi) with lo < hi, scalars or {channels} values each; got {box!r}"
+        )
     return lo, hi
 
 
@@ -87,7 +97,9 @@ class _Base:
 
     def settings(self, channels: int) -> Settings:
         return Settings(
-            iterations=self.iterations, lr=self.lr, tv=self.tv,
+            iterations=self.iterations,
+            lr=self.lr,
+            tv=self.tv,
             box=None if self.box is None else check_box(self.box, channels),
         )
 
@@ -102,9 +114,13 @@ class _Base:
             labels = infer_labels(model, gradients, shape[0])
         labels = torch.as_tensor(labels).long().flatten()
         if labels.numel() != shape[0]:
-            raise ValueError(f"labels has {labels.numel()} entries but shape has batch size {shape[0]}")
+            raise ValueError(
+                f"labels has {labels.numel()} entries but shape has batch size {shape[0]}"
+            )
         if self.needs_masks and masks is None:
-            raise ValueError(f"{self.name} needs the client's true dropout masks (masks=update.masks)")
+            raise ValueError(
+                f"{self.name} needs the client's true dropout masks (masks=update.masks)"
+            )
         if init is not None:
             init = torch.as_tensor(init, dtype=torch.float32)
             if tuple(init.shape) != shape:
@@ -112,10 +128,14 @@ class _Base:
             if self.box is not None:
                 lo, hi = check_box(self.box, shape[1])
                 if bool((init < lo.view(1, -1, 1, 1)).any() or (init > hi.view(1, -1, 1, 1)).any()):
-                    raise ValueError("init: images lie outside the box (lo, hi); clip or normalise them first")
+                    raise ValueError(
+                        "init: images lie outside the box (lo, hi); clip or normalise them first"
+                    )
         return gradients, labels, shape, init
 
-    def problems(self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None):
+    def problems(
+        self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None
+    ):
         """The engine problems (one per restart) this attack solves for one target."""
         raise NotImplementedError
 
@@ -147,7 +167,9 @@ class _Base:
             ``restart`` (the one returned), ``masks`` (final masks of that restart),
             ``labels`` and ``seconds``.
         """
-        gradients, labels, shape, init = self._validate(model, gradients, labels, shape, masks, init)
+        gradients, labels, shape, init = self._validate(
+            model, gradients, labels, shape, masks, init
+        )
         started = time.time()
         net = prepare(model)
         gen = torch.Generator().manual_seed(self.seed)
@@ -155,10 +177,13 @@ class _Base:
         res = run(net, probs, self.settings(shape[1]))
         best = int(torch.argmin(res.best_loss))
         return res.images[best], {
-            "loss": res.loss.cpu(), "gradient_loss": res.gradient_loss.cpu(),
-            "best_loss": res.best_loss.cpu(), "restart": best,
+            "loss": res.loss.cpu(),
+            "gradient_loss": res.gradient_loss.cpu(),
+            "best_loss": res.best_loss.cpu(),
+            "restart": best,
             "masks": {k: v[best] for k, v in res.masks.items()},
-            "labels": labels, "seconds": time.time() - started,
+            "labels": labels,
+            "seconds": time.time() - started,
         }
 
 
@@ -185,7 +210,9 @@ class InvertingGradients(_Base):
     train_mode: bool = False
     name = "ig"
 
-    def problems(self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None):
+    def problems(
+        self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None
+    ):
         shapes = mask_shapes(net, shape)
         rates = _layer_rates(net)
         p = max(rates.values(), default=0.0)
@@ -196,8 +223,18 @@ class InvertingGradients(_Base):
                 sc = {k: 1.0 / (1.0 - rates[k]) for k in shapes}
             else:
                 m0, sc = _eval_masks(shapes)
-            out.append(Problem(gradients, labels, _init(shape, init, generator), m0, sc, p=p,
-                               resample=self.train_mode, tag={**(tag or {}), "restart": r}))
+            out.append(
+                Problem(
+                    gradients,
+                    labels,
+                    _init(shape, init, generator),
+                    m0,
+                    sc,
+                    p=p,
+                    resample=self.train_mode,
+                    tag={**(tag or {}), "restart": r},
+                )
+            )
         return out
 
 
@@ -208,18 +245,29 @@ class WIIG(_Base):
     name = "wiig"
     needs_masks = True
 
-    def problems(self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None):
+    def problems(
+        self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None
+    ):
         shapes = mask_shapes(net, shape)
         rates = _layer_rates(net)
         if masks is None or set(masks) != set(shapes):
             raise ValueError(f"masks must have one entry per dropout layer {sorted(shapes)}")
         for k, s in shapes.items():
             if tuple(masks[k].shape) != s:
-                raise ValueError(f"masks[{k!r}] has shape {tuple(masks[k].shape)}, the layer's activation {s}")
+                raise ValueError(
+                    f"masks[{k!r}] has shape {tuple(masks[k].shape)}, the layer's activation {s}"
+                )
         sc = {k: 1.0 / (1.0 - rates[k]) for k in shapes}
         return [
-            Problem(gradients, labels, _init(shape, init, generator), {k: masks[k].float().cpu() for k in shapes}, sc,
-                    p=max(rates.values(), default=0.0), tag={**(tag or {}), "restart": r})
+            Problem(
+                gradients,
+                labels,
+                _init(shape, init, generator),
+                {k: masks[k].float().cpu() for k in shapes},
+                sc,
+                p=max(rates.values(), default=0.0),
+                tag={**(tag or {}), "restart": r},
+            )
             for r in range(self.restarts)
         ]
 
@@ -245,24 +293,46 @@ class DIA(_Base):
 
     def _validate(self, model, *args):
         if not has_dropout(model):
-            raise ValueError("DIA needs a model with dropout: model has no nn.Dropout layer to attack; use IG")
+            raise ValueError(
+                "DIA needs a model with dropout: model has no nn.Dropout layer to attack; use IG"
+            )
         return super()._validate(model, *args)
 
-    def problems(self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None):
+    def problems(
+        self, net, gradients, labels, shape, masks=None, init=None, generator=None, tag=None
+    ):
         rates = _layer_rates(net)
         if not rates:
-            raise ValueError("DIA needs a model with dropout: model has no nn.Dropout layer to attack; use IG")
+            raise ValueError(
+                "DIA needs a model with dropout: model has no nn.Dropout layer to attack; use IG"
+            )
         shapes = mask_shapes(net, shape)
         if self.fallback_at_zero and max(rates.values()) == 0.0:
-            return InvertingGradients(restarts=self.restarts).problems(net, gradients, labels, shape, None, init, generator, tag)
+            return InvertingGradients(restarts=self.restarts).problems(
+                net, gradients, labels, shape, None, init, generator, tag
+            )
         p = max(rates.values())
         sc = {k: 1.0 / (1.0 - rates[k]) for k in shapes}
         out = []
         for r in range(self.restarts):
             x0 = _init(shape, init, generator)
-            m0 = {k: torch.bernoulli(torch.full(s, 1.0 - rates[k]), generator=generator) for k, s in shapes.items()}
-            out.append(Problem(gradients, labels, x0, m0, sc, p=p, learn_masks=not self.freeze_masks,
-                               mask_reg=self.mask_reg, tag={**(tag or {}), "restart": r}))
+            m0 = {
+                k: torch.bernoulli(torch.full(s, 1.0 - rates[k]), generator=generator)
+                for k, s in shapes.items()
+            }
+            out.append(
+                Problem(
+                    gradients,
+                    labels,
+                    x0,
+                    m0,
+                    sc,
+                    p=p,
+                    learn_masks=not self.freeze_masks,
+                    mask_reg=self.mask_reg,
+                    tag={**(tag or {}), "restart": r},
+                )
+            )
         return out
 
 
@@ -278,12 +348,17 @@ class DLG(_Base):
     lr: float = 1.0
     tv: float = 0.0
     learn_labels: bool = True
+    inner_steps: int = 20  # L-BFGS evaluations per iteration (torch's default, as in the DLG code)
     name = "dlg"
 
     def reconstruct(self, model, gradients, labels, shape, masks=None, init=None):
         if self.learn_labels and labels is None:
-            labels = torch.zeros(int(shape[0]), dtype=torch.long)  # placeholder; soft labels are learned
-        gradients, labels, shape, init = self._validate(model, gradients, labels, shape, masks, init)
+            labels = torch.zeros(
+                int(shape[0]), dtype=torch.long
+            )  # placeholder; soft labels are learned
+        gradients, labels, shape, init = self._validate(
+            model, gradients, labels, shape, masks, init
+        )
         started = time.time()
         net = prepare(model)
         shapes = mask_shapes(net, shape)
@@ -298,22 +373,29 @@ class DLG(_Base):
         for _ in range(self.restarts):
             x = _init(shape, init, gen).requires_grad_(True)
             y = torch.randn(shape[0], num_classes, generator=gen).requires_grad_(True)
-            opt = torch.optim.LBFGS([x, y] if self.learn_labels else [x], lr=self.lr, max_iter=1,
-                                    history_size=100, line_search_fn=None)
+            opt = torch.optim.LBFGS(
+                [x, y] if self.learn_labels else [x],
+                lr=self.lr,
+                max_iter=self.inner_steps,
+                history_size=100,
+                line_search_fn=None,
+            )
             losses = []
 
-            def closure(x=x, y=y, losses=losses):
+            def closure(x=x, y=y, losses=losses, opt=opt):
                 opt.zero_grad()
                 target = y.softmax(-1) if self.learn_labels else labels
 
                 def ce(prm):
-                    return nn.functional.cross_entropy(functional_call(net, (prm, bufs), (x,)), target)
+                    return nn.functional.cross_entropy(
+                        functional_call(net, (prm, bufs), (x,)), target
+                    )
 
                 g = grad(ce)(params)
                 loss = sum(((gi - ti) ** 2).sum() for gi, ti in zip(g.values(), gradients))
                 loss = loss + self.tv * _tv(x)
                 loss.backward()
-                losses.append(float(loss))
+                losses.append(loss.item())
                 return loss
 
             for _ in range(self.iterations):
@@ -321,7 +403,11 @@ class DLG(_Base):
                 if self.box is not None:
                     lo, hi = check_box(self.box, shape[1])
                     with torch.no_grad():
-                        x.copy_(torch.maximum(torch.minimum(x, hi.view(1, -1, 1, 1)), lo.view(1, -1, 1, 1)))
+                        x.copy_(
+                            torch.maximum(
+                                torch.minimum(x, hi.view(1, -1, 1, 1)), lo.view(1, -1, 1, 1)
+                            )
+                        )
                 if not torch.isfinite(torch.tensor(losses[-1])):
                     break
             final = losses[-1] if losses else float("inf")
@@ -329,11 +415,18 @@ class DLG(_Base):
                 best_x, best_loss = x.detach().clone(), final
                 best_y = y.detach().argmax(-1) if self.learn_labels else labels
             all_losses.append(losses)
-        return best_x, {"loss": all_losses, "best_loss": best_loss, "labels": best_y, "seconds": time.time() - started}
+        return best_x, {
+            "loss": all_losses,
+            "best_loss": best_loss,
+            "labels": best_y,
+            "seconds": time.time() - started,
+        }
 
 
 def _tv(x):
-    return (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (x[..., 1:, :] - x[..., :-1, :]).abs().mean()
+    return (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (
+        x[..., 1:, :] - x[..., :-1, :]
+    ).abs().mean()
 
 
 @dataclass
@@ -375,7 +468,7 @@ def make_attack(name: str, **kwargs) -> _Base:
     return attack
 
 
-def reconstruct_many(model, jobs, settings_from=None):
+def reconstruct_many(model, jobs, settings_from=None, callback=None):
     """Run several (attack, target) jobs on one model in a single vectorised optimisation.
 
     Parameters
@@ -389,6 +482,8 @@ def reconstruct_many(model, jobs, settings_from=None):
         attacker assumes it), ``init`` and ``tag``.
     settings_from : attack, optional
         Whose optimiser settings to use (default: the first job's attack).
+    callback : callable, optional
+        Called with the iteration number after every step.
 
     Returns
     -------
@@ -401,7 +496,9 @@ def reconstruct_many(model, jobs, settings_from=None):
     for j in jobs:
         a = j["attack"]
         if isinstance(a, DLG) or not isinstance(a, _Base):
-            raise TypeError("reconstruct_many runs IG, IG-train, WIIG and DIA jobs only (DLG uses L-BFGS)")
+            raise TypeError(
+                "reconstruct_many runs IG, IG-train, WIIG and DIA jobs only (DLG uses L-BFGS)"
+            )
         if (a.iterations, a.lr, a.tv) != (lead.iterations, lead.lr, lead.tv):
             raise ValueError("all jobs of one batched run must share iterations, lr and tv")
     net = prepare(model)
@@ -409,7 +506,9 @@ def reconstruct_many(model, jobs, settings_from=None):
     problems, owners = [], []
     for i, j in enumerate(jobs):
         a = j["attack"]
-        grads, labels, shape, init = a._validate(model, j["gradients"], j["labels"], j["shape"], j.get("masks"), j.get("init"))
+        grads, labels, shape, init = a._validate(
+            model, j["gradients"], j["labels"], j["shape"], j.get("masks"), j.get("init")
+        )
         for name, m in dropout_layers(net).items():
             m.p = float(j["p"]) if "p" in j else rates[name]
         gen = torch.Generator().manual_seed(a.seed)
@@ -417,23 +516,40 @@ def reconstruct_many(model, jobs, settings_from=None):
         problems += probs
         owners += [i] * len(probs)
     started = time.time()
-    res = run(net, problems, lead.settings(int(jobs[0]["shape"][1])))
+    res = run(net, problems, lead.settings(int(jobs[0]["shape"][1])), callback=callback)
     seconds = time.time() - started
     owners = torch.tensor(owners)
     out = []
-    for i, j in enumerate(jobs):
+    for i in range(len(jobs)):
         idx = torch.nonzero(owners == i).flatten()
         b = int(idx[torch.argmin(res.best_loss[idx])])
-        out.append((res.images[b], {
-            "loss": res.loss[idx].cpu(), "gradient_loss": res.gradient_loss[idx].cpu(),
-            "best_loss": res.best_loss[idx].cpu(), "restart": int(b - idx[0]),
-            "masks": {k: v[b] for k, v in res.masks.items()}, "labels": problems[b].labels,
-            "seconds": seconds / len(jobs),
-        }))
+        out.append(
+            (
+                res.images[b],
+                {
+                    "loss": res.loss[idx].cpu(),
+                    "gradient_loss": res.gradient_loss[idx].cpu(),
+                    "best_loss": res.best_loss[idx].cpu(),
+                    "restart": int(b - idx[0]),
+                    "masks": {k: v[b] for k, v in res.masks.items()},
+                    "labels": problems[b].labels,
+                    "seconds": seconds / len(jobs),
+                },
+            )
+        )
     return out
 
 
 __all__ = [
-    "ATTACKS", "DIA", "DLG", "IDLG", "WIIG", "InvertingGradients", "check_box", "check_gradients",
-    "make_attack", "reconstruct_many", "with_mask_dropout",
+    "ATTACKS",
+    "DIA",
+    "DLG",
+    "IDLG",
+    "WIIG",
+    "InvertingGradients",
+    "check_box",
+    "check_gradients",
+    "make_attack",
+    "reconstruct_many",
+    "with_mask_dropout",
 ]

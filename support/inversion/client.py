@@ -30,7 +30,9 @@ class ClientUpdate:
     labels: torch.Tensor
 
 
-def client_update(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, seed: int | None = None) -> ClientUpdate:
+def client_update(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, seed: int | None = None
+) -> ClientUpdate:
     """Compute the client's gradient in train mode with dropout active and record the masks.
 
     Parameters
@@ -51,7 +53,9 @@ def client_update(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, 
     if images.ndim != 4:
         raise ValueError(f"images must be (B, C, H, W), got shape {tuple(images.shape)}")
     if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
-        raise ValueError(f"labels must be (B,) with B={images.shape[0]}, got shape {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must be (B,) with B={images.shape[0]}, got shape {tuple(labels.shape)}"
+        )
     net = set_mode(with_mask_dropout(model), "sample").train()
     layers = dropout_layers(net)
     if seed is not None:

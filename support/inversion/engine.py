@@ -96,7 +96,9 @@ class Result:
 
 def total_variation(x: torch.Tensor) -> torch.Tensor:
     """Anisotropic mean total variation ``mean|dx| + mean|dy|`` of a (..., H, W) tensor."""
-    return (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (x[..., 1:, :] - x[..., :-1, :]).abs().mean()
+    return (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (
+        x[..., 1:, :] - x[..., :-1, :]
+    ).abs().mean()
 
 
 def prepare(model: nn.Module) -> nn.Module:
@@ -116,7 +118,9 @@ def objective(net: nn.Module):
     params = {n: q.detach() for n, q in net.named_parameters()}
     layers = list(dropout_layers(net))
     buffers = {
-        n: b for n, b in net.named_buffers() if not any(n in (f"{l}.mask", f"{l}.scale") for l in layers)
+        n: b
+        for n, b in net.named_buffers()
+        if not any(n in (f"{l}.mask", f"{l}.scale") for l in layers)
     }
 
     def f(x, masks, scales, target, tnorm, y, p, reg, tv):
@@ -145,8 +149,12 @@ def _stack(problems: list[Problem], layers: list[str], device) -> dict:
     n_params = len(problems[0].target)
     for i, pr in enumerate(problems):
         if len(pr.target) != n_params:
-            raise ValueError(f"problem {i}: target has {len(pr.target)} tensors, problem 0 has {n_params}")
-    target = tuple(torch.stack([pr.target[k] for pr in problems]).to(**f32) for k in range(n_params))
+            raise ValueError(
+                f"problem {i}: target has {len(pr.target)} tensors, problem 0 has {n_params}"
+            )
+    target = tuple(
+        torch.stack([pr.target[k] for pr in problems]).to(**f32) for k in range(n_params)
+    )
     tnorm = torch.sqrt(sum((t.flatten(1) ** 2).sum(1) for t in target))
     return dict(
         x=torch.stack([pr.x0 for pr in problems]).to(**f32),
@@ -206,7 +214,9 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
                 for m in masks:
                     fresh = torch.bernoulli((1 - view(s["p"], m)).expand_as(m))
                     m.copy_(torch.where(view(s["resample"], m), fresh, m))
-        (gx, gm), (total, rec) = step(x, tuple(masks), s["scales"], s["target"], s["tnorm"], s["y"], s["p"], s["reg"], tv)
+        (gx, gm), (total, rec) = step(
+            x, tuple(masks), s["scales"], s["target"], s["tnorm"], s["y"], s["p"], s["reg"], tv
+        )
         with torch.no_grad():
             improved = total < best
             best = torch.where(improved, total, best)

@@ -25,8 +25,12 @@ class SweepResult:
 
     scores: pd.DataFrame
     originals: torch.Tensor  # (n, C, H, W) in [0, 1]
-    reconstructions: dict = field(default_factory=dict)  # (p, attack, seed, image) -> (B, C, H, W) in [0, 1]
-    curves: dict = field(default_factory=dict)  # (p, attack, seed, image) -> (T,) cosine term of the best restart
+    reconstructions: dict = field(
+        default_factory=dict
+    )  # (p, attack, seed, image) -> (B, C, H, W) in [0, 1]
+    curves: dict = field(
+        default_factory=dict
+    )  # (p, attack, seed, image) -> (T,) cosine term of the best restart
     seconds: float = 0.0
     iterations: int = 0
     problems: int = 0
@@ -93,41 +97,186 @@ def dropout_sweep(
     x_model = norm.normalize(images).to(device)
     bar = progress(total=len(seeds) * iterations, desc=desc or f"{arch} sweep")
     for seed in seeds:
-        model = build_model(arch, tuple(images.shape[1:]), p=0.0, seed=seed, **(model_kwargs or {})).to(device)
+        model = build_model(
+            arch, tuple(images.shape[1:]), p=0.0, seed=seed, **(model_kwargs or {})
+        ).to(device)
         jobs, meta = [], []
         for p in rates:
             set_dropout_rate(model, p)
             names = list(attacks) + (list(ablations) if p in ablation_rates else [])
             for b in range(len(images) // batch_size):
                 sl = slice(b * batch_size, (b + 1) * batch_size)
-                upd = client_update(model, x_model[sl], labels[sl].to(device), seed=10_000 * seed + 100 * b + int(p * 100))
+                upd = client_update(
+                    model,
+                    x_model[sl],
+                    labels[sl].to(device),
+                    seed=10_000 * seed + 100 * b + int(p * 100),
+                )
                 inferred = infer_labels(model, upd.gradients, batch_size)
                 lab_acc = label_accuracy(inferred.cpu(), labels[sl])
                 for name in names:
-                    attack = make_attack(name, iterations=iterations, restarts=restarts, box=norm.box, seed=1_000 * seed + b)
-                    jobs.append(dict(attack=attack, gradients=upd.gradients, labels=labels[sl], shape=shape,
-                                     masks=upd.masks, p=p))
+                    attack = make_attack(
+                        name,
+                        iterations=iterations,
+                        restarts=restarts,
+                        box=norm.box,
+                        seed=1_000 * seed + b,
+                    )
+                    jobs.append(
+                        dict(
+                            attack=attack,
+                            gradients=upd.gradients,
+                            labels=labels[sl],
+                            shape=shape,
+                            masks=upd.masks,
+                            p=p,
+                        )
+                    )
                     meta.append((p, name, b, lab_acc, upd.masks))
-        out = reconstruct_many(model, jobs)
+        out = reconstruct_many(model, jobs, callback=lambda it: bar.update(1))
         n_problems += sum(j["attack"].restarts for j in jobs)
-        bar.update(iterations)
         for (p, name, b, lab_acc, true_masks), (img, hist) in zip(meta, out):
             rec = norm.denormalize(img.cpu())
             ref = images[b * batch_size : (b + 1) * batch_size]
             s = score(rec, ref)
-            agree = _agreement(hist["masks"], true_masks) if name.startswith("dia") and p > 0 else np.nan
+            agree = (
+                _agreement(hist["masks"], true_masks)
+                if name.startswith("dia") and p > 0
+                else np.nan
+            )
             recs[(p, name, seed, b)] = rec
             curves[(p, name, seed, b)] = hist["gradient_loss"][hist["restart"]].numpy()
             for i in range(batch_size):
-                rows.append(dict(arch=arch, p=p, attack=name, seed=seed, batch=b, image=b * batch_size + i,
-                                 mse=s["mse"][i], psnr=s["psnr"][i], ssim=s["ssim"][i],
-                                 best_loss=float(hist["gradient_loss"][hist["restart"]].min()),
-                                 label_acc=lab_acc, mask_agreement=agree))
+                rows.append(
+                    dict(
+                        arch=arch,
+                        p=p,
+                        attack=name,
+                        seed=seed,
+                        batch=b,
+                        image=b * batch_size + i,
+                        mse=s["mse"][i],
+                        psnr=s["psnr"][i],
+                        ssim=s["ssim"][i],
+                        best_loss=float(hist["gradient_loss"][hist["restart"]].min()),
+                        label_acc=lab_acc,
+                        mask_agreement=agree,
+                    )
+                )
     bar.close()
-    return SweepResult(pd.DataFrame(rows), images, recs, curves, time.time() - started, iterations, n_problems)
+    return SweepResult(
+        pd.DataFrame(rows), images, recs, curves, time.time() - started, iterations, n_problems
+    )
 
 
-def summarize(scores: pd.DataFrame, metric: str = "ssim", by=("arch", "p", "attack")) -> pd.DataFrame:
+def summarize(
+    scores: pd.DataFrame, metric: str = "ssim", by=("arch", "p", "attack")
+) -> pd.DataFrame:
     """Mean, standard deviation and count of ``metric`` over images and seeds per group."""
     g = scores.groupby(list(by))[metric]
     return g.agg(["mean", "std", "count"]).reset_index()
+
+
+def setup_name(arch: str, dataset: str, side: int) -> str:
+    """Label of a sweep setup, e.g. ``"mlp/mnist16"``."""
+    return f"{arch}/{dataset}{side}"
+
+
+def run_sweeps(cfg, seed: int = 0, device="cpu", data_dir=None) -> dict[str, SweepResult]:
+    """Run the dropout-rate sweep of every setup in ``cfg`` (ablations on ``cfg.ablation_datasets``).
+
+    Returns
+    -------
+    dict of str to SweepResult
+        Keyed by :func:`setup_name`.
+    """
+    from .data import victims
+
+    out = {}
+    for arch, dataset, side in cfg.setups:
+        x, y, norm = victims(dataset, cfg.n_images, side, seed=seed, data_dir=data_dir)
+        abl = cfg.ablations if dataset in cfg.ablation_datasets else ()
+        name = setup_name(arch, dataset, side)
+        res = dropout_sweep(
+            arch,
+            x,
+            y,
+            norm,
+            cfg.rates,
+            cfg.attacks,
+            range(seed, seed + cfg.n_seeds),
+            iterations=cfg.iterations_for(arch),
+            restarts=cfg.restarts,
+            model_kwargs=cfg.model_kwargs(arch),
+            ablations=abl,
+            ablation_rates=cfg.ablation_rates,
+            device=device,
+            desc=name,
+        )
+        res.scores.insert(1, "setup", name)
+        out[name] = res
+    return out
+
+
+def run_batch_experiment(cfg, seed: int = 0, device="cpu", data_dir=None) -> SweepResult:
+    """IG, DIA and WIIG on batches of ``cfg.batch_size`` images (matched by optimal assignment before scoring)."""
+    from .data import victims
+
+    arch, dataset, side = cfg.batch_setup
+    x, y, norm = victims(
+        dataset, cfg.batch_size * cfg.n_batches, side, seed=seed + 1, data_dir=data_dir
+    )
+    res = dropout_sweep(
+        arch,
+        x,
+        y,
+        norm,
+        cfg.batch_rates,
+        cfg.attacks,
+        range(seed, seed + cfg.n_seeds),
+        batch_size=cfg.batch_size,
+        iterations=cfg.iterations_for(arch),
+        restarts=cfg.restarts,
+        model_kwargs=cfg.model_kwargs(arch),
+        device=device,
+        desc=f"{arch} B={cfg.batch_size}",
+    )
+    res.scores.insert(1, "setup", f"{setup_name(arch, dataset, side)} B={cfg.batch_size}")
+    return res
+
+
+def run_dlg_family(
+    cfg, seed: int = 0, device="cpu", data_dir=None, rates=(0.0, 0.5)
+) -> pd.DataFrame:
+    """DLG (soft labels learned) and iDLG (label inferred) on one image per rate, on the first setup's model."""
+    from .attacks import make_attack
+    from .data import victims
+
+    arch, dataset, side = cfg.setups[0]
+    x, y, norm = victims(dataset, 1, side, seed=seed, data_dir=data_dir)
+    model = build_model(arch, tuple(x.shape[1:]), seed=seed, **cfg.model_kwargs(arch)).to(device)
+    rows = []
+    for p in progress(rates, desc="DLG/iDLG"):
+        set_dropout_rate(model, p)
+        upd = client_update(model, norm.normalize(x).to(device), y.to(device), seed=seed)
+        for name in ("dlg", "idlg"):
+            attack = make_attack(name, iterations=cfg.dlg_iterations, box=norm.box, seed=seed)
+            img, hist = attack.reconstruct(model, upd.gradients, None, tuple(x.shape))
+            s = score(norm.denormalize(img.cpu()), x)
+            rows.append(
+                dict(
+                    setup=setup_name(arch, dataset, side),
+                    p=p,
+                    attack=name,
+                    ssim=s["ssim"][0],
+                    psnr=s["psnr"][0],
+                    label_correct=bool(int(hist["labels"][0]) == int(y[0])),
+                    seconds=hist["seconds"],
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def all_scores(sweeps: dict[str, SweepResult]) -> pd.DataFrame:
+    """Concatenate the score tables of several sweeps."""
+    return pd.concat([r.scores for r in sweeps.values()], ignore_index=True)

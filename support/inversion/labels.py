@@ -10,7 +10,9 @@ def _last_layer(model: nn.Module, gradients: list[torch.Tensor]):
     """The gradient of the last 2-D weight and of its bias (if the model has one right after it)."""
     named = [n for n, _ in model.named_parameters()]
     idx = max(i for i, g in enumerate(gradients) if g.ndim == 2)
-    bias = gradients[idx + 1] if idx + 1 < len(gradients) and named[idx + 1].endswith("bias") else None
+    bias = (
+        gradients[idx + 1] if idx + 1 < len(gradients) and named[idx + 1].endswith("bias") else None
+    )
     return gradients[idx], bias
 
 
@@ -40,7 +42,9 @@ def infer_labels(model: nn.Module, gradients: list[torch.Tensor], batch_size: in
     w, b = _last_layer(model, gradients)
     w = w.detach().double()
     if batch_size > w.shape[0]:
-        raise ValueError(f"batch_size={batch_size} exceeds the {w.shape[0]} classes; labels would repeat")
+        raise ValueError(
+            f"batch_size={batch_size} exceeds the {w.shape[0]} classes; labels would repeat"
+        )
     if batch_size == 1:
         if b is not None:
             return torch.argmin(b.detach()).reshape(1).long()

@@ -141,7 +141,9 @@ def mask_shapes(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, tup
     layers = dropout_layers(model)
     shapes: dict[str, tuple[int, ...]] = {}
     hooks = [
-        m.register_forward_hook(lambda mod, inp, out, n=n: shapes.__setitem__(n, tuple(inp[0].shape)))
+        m.register_forward_hook(
+            lambda mod, inp, out, n=n: shapes.__setitem__(n, tuple(inp[0].shape))
+        )
         for n, m in layers.items()
     ]
     modes = {n: m.mode for n, m in layers.items()}

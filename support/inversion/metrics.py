@@ -55,9 +55,12 @@ def ssim(x, y) -> np.ndarray:
     x, y = _pair(x, y)
     win = min(7, x.shape[-1], x.shape[-2])
     win -= 1 - win % 2
-    return np.array([
-        structural_similarity(a, b, data_range=1.0, channel_axis=0, win_size=win) for a, b in zip(x, y)
-    ])
+    return np.array(
+        [
+            structural_similarity(a, b, data_range=1.0, channel_axis=0, win_size=win)
+            for a, b in zip(x, y)
+        ]
+    )
 
 
 def lpips(x, y) -> np.ndarray:

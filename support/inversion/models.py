@@ -42,7 +42,9 @@ class CNN(nn.Module):
     normalisation; ``norm="group"`` adds GroupNorm after each convolution.
     """
 
-    def __init__(self, in_shape, num_classes=10, channels=(16, 32, 64), p=0.25, act="gelu", norm="none"):
+    def __init__(
+        self, in_shape, num_classes=10, channels=(16, 32, 64), p=0.25, act="gelu", norm="none"
+    ):
         super().__init__()
         if norm not in ("none", "group"):
             raise ValueError(f"norm must be 'none' or 'group' (never BatchNorm), got {norm!r}")
@@ -87,7 +89,11 @@ class _Block(nn.Module):
         self.attn = _Attention(dim, heads, p)
         self.norm2 = nn.LayerNorm(dim)
         self.ff = nn.Sequential(
-            nn.Linear(dim, mlp_dim), nn.GELU(), nn.Dropout(p), nn.Linear(mlp_dim, dim), nn.Dropout(p)
+            nn.Linear(dim, mlp_dim),
+            nn.GELU(),
+            nn.Dropout(p),
+            nn.Linear(mlp_dim, dim),
+            nn.Dropout(p),
         )
 
     def forward(self, x):
@@ -104,7 +110,9 @@ class ViT(nn.Module):
     dim 256, depth 4, 16 heads, MLP 256).
     """
 
-    def __init__(self, in_shape, num_classes=10, patch=4, dim=256, depth=4, heads=16, mlp_dim=256, p=0.25):
+    def __init__(
+        self, in_shape, num_classes=10, patch=4, dim=256, depth=4, heads=16, mlp_dim=256, p=0.25
+    ):
         super().__init__()
         c, h, w = in_shape
         if h % patch or w % patch:
@@ -124,7 +132,11 @@ class ViT(nn.Module):
     def forward(self, x):
         b, c, h, w = x.shape
         s = self.patch
-        x = x.reshape(b, c, h // s, s, w // s, s).permute(0, 2, 4, 1, 3, 5).reshape(b, -1, c * s * s)
+        x = (
+            x.reshape(b, c, h // s, s, w // s, s)
+            .permute(0, 2, 4, 1, 3, 5)
+            .reshape(b, -1, c * s * s)
+        )
         x = torch.cat([self.cls.expand(b, -1, -1), self.embed(x)], dim=1) + self.pos
         x = self.blocks(self.emb_drop(x))
         return self.head(self.norm(x[:, 0]))
@@ -140,7 +152,8 @@ class _BasicBlock(nn.Module):
         self.short = nn.Sequential()
         if stride != 1 or cin != cout:
             self.short = nn.Sequential(
-                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.GroupNorm(32 if cout % 32 == 0 else 1, cout)
+                nn.Conv2d(cin, cout, 1, stride, bias=False),
+                nn.GroupNorm(32 if cout % 32 == 0 else 1, cout),
             )
 
     def forward(self, x):
@@ -159,7 +172,9 @@ class ResNet18(nn.Module):
         super().__init__()
         c = in_shape[0]
         self.stem = nn.Sequential(
-            nn.Conv2d(c, width, 3, 1, 1, bias=False), nn.GroupNorm(32 if width % 32 == 0 else 1, width), nn.ReLU()
+            nn.Conv2d(c, width, 3, 1, 1, bias=False),
+            nn.GroupNorm(32 if width % 32 == 0 else 1, width),
+            nn.ReLU(),
         )
         stages, cin = [], width
         for i, mult in enumerate((1, 2, 4, 8)):
