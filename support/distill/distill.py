@@ -182,6 +182,36 @@ def perturb(spec: ConvNetSpec, params: torch.Tensor, generator: torch.Generator,
     return torch.cat(out, dim=1)
 
 
+def student_step(
+    spec: ConvNetSpec, theta: torch.Tensor, buf: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+    lr: torch.Tensor, momentum: torch.Tensor | float = 0.0, weight: torch.Tensor | float = 1.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One differentiable student step for ``S`` members: ``buf <- mu buf + grad``, ``theta <- theta - lr buf``.
+
+    Parameters
+    ----------
+    theta, buf : torch.Tensor
+        Student parameters and momentum buffer ``(S, P)``.
+    x, y : torch.Tensor
+        Batch ``(S, B, C, H, W)`` and labels ``(S, B)``.
+    lr : torch.Tensor
+        Learning rate per member ``(S,)``.
+    momentum : tensor ``(S, 1)`` or float
+        Heavy-ball momentum (0 = plain SGD as in the papers).
+    weight : tensor ``(S,)`` or float
+        Multiplies each member's cross-entropy (AST's balanced loss).
+
+    The step keeps the graph (``create_graph=True``) so that the matching loss
+    can be differentiated through it into ``x`` and ``lr``.
+    """
+    S, B = y.shape
+    ce = F.cross_entropy(forward(spec, theta, x).reshape(S * B, -1), y.reshape(-1), reduction="none")
+    ce = ce.reshape(S, B).mean(1) * weight
+    (grad,) = torch.autograd.grad(ce.sum(), theta, create_graph=True)
+    buf = momentum * buf + grad
+    return theta - lr[:, None] * buf, buf
+
+
 def check_fit(cfg: DistillConfig, experts: ExpertSet, name: str) -> None:
     """Raise ``ValueError`` if N, M or T+ do not fit the saved trajectories."""
     if cfg.max_start_epoch - 1 + cfg.expert_epochs > experts.epochs:
@@ -298,11 +328,7 @@ def distill(
                 xb = aug.augment(
                     xb.reshape(S * batch, *syn.shape[2:]), cfg.augment, groups=S, generator=g
                 ).reshape(xb.shape)
-            ce = F.cross_entropy(forward(spec, theta, xb).reshape(S * batch, -1), yb.reshape(-1), reduction="none")
-            ce = ce.reshape(S, batch).mean(1) * w
-            (grad,) = torch.autograd.grad(ce.sum(), theta, create_graph=True)
-            buf = mom * buf + grad
-            theta = theta - syn_lr[:, None] * buf
+            theta, buf = student_step(spec, theta, buf, xb, yb, syn_lr, mom, w)
             if step + 1 in mid_steps:
                 i = mid_steps[step + 1]
                 loss = loss + mid_w[:, i - 1] * matching_loss(theta, start, snaps[:, i])

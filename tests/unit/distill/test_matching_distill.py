@@ -1,0 +1,100 @@
+import math
+
+import pytest
+import torch
+
+from support.distill.convnet import ConvNetSpec, init_params
+from support.distill.distill import DistillConfig, Variant, balance_weight, distill, student_step
+from support.distill.experts import ExpertSet, plain_experts
+from support.distill.matching import matching_loss
+
+
+def test_matching_loss_is_zero_at_target_and_one_without_moving():
+    gen = torch.Generator().manual_seed(0)
+    start, target = torch.randn(4, 50, generator=gen), torch.randn(4, 50, generator=gen)
+    assert torch.allclose(matching_loss(target, start, target), torch.zeros(4))
+    assert torch.allclose(matching_loss(start, start, target), torch.ones(4))
+    with pytest.raises(ValueError, match="same shape"):
+        matching_loss(start[:, :3], start, target)
+
+
+def _unrolled_loss(spec, start, target, x, y, lr, steps):
+    theta = start.clone().requires_grad_(True)
+    buf = torch.zeros_like(theta)
+    for _ in range(steps):
+        theta, buf = student_step(spec, theta, buf, x, y, lr)
+    return matching_loss(theta, start, target).sum()
+
+
+def test_gradient_wrt_synthetic_images_matches_finite_differences():
+    torch.set_default_dtype(torch.float64)
+    try:
+        spec = ConvNetSpec(1, 4, 2, width=2, depth=1)
+        gen = torch.Generator().manual_seed(3)
+        start = init_params(spec, 1, gen).double()
+        target = start + 0.1 * torch.randn(start.shape, generator=gen)
+        x = torch.randn(1, 2, 1, 4, 4, generator=gen).requires_grad_(True)
+        y = torch.tensor([[0, 1]])
+        lr = torch.tensor([0.5], requires_grad=True)
+        loss = _unrolled_loss(spec, start, target, x, y, lr, steps=3)
+        gx, glr = torch.autograd.grad(loss, (x, lr))
+        eps = 1e-6
+        for idx in [(0, 0, 0, 1, 2), (0, 1, 0, 3, 0), (0, 0, 0, 2, 2)]:
+            xp, xm = x.detach().clone(), x.detach().clone()
+            xp[idx] += eps
+            xm[idx] -= eps
+            fd = (_unrolled_loss(spec, start, target, xp, y, lr.detach(), 3)
+                  - _unrolled_loss(spec, start, target, xm, y, lr.detach(), 3)).detach() / (2 * eps)
+            assert math.isclose(float(gx[idx].detach()), float(fd.detach()), rel_tol=1e-5, abs_tol=1e-9)
+        fd_lr = (_unrolled_loss(spec, start, target, x.detach(), y, lr.detach() + eps, 3)
+                 - _unrolled_loss(spec, start, target, x.detach(), y, lr.detach() - eps, 3)) / (2 * eps)
+        assert math.isclose(float(glr), float(fd_lr), rel_tol=1e-5)
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+def test_balance_weight_follows_ast():
+    w = balance_weight(torch.tensor([0, 5, 10, 19]), 20)  # h = 10
+    expected = [1 / math.log(18, 5), 1 / math.log(13, 5), math.log(8, 5), math.log(17, 5)]
+    assert torch.allclose(w, torch.tensor(expected, dtype=torch.float32))
+
+
+def _toy(epochs=4):
+    spec = ConvNetSpec(1, 8, 3, width=4, depth=2)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(30, 1, 8, 8, generator=gen)
+    y = torch.arange(3).repeat(10)
+    traj = torch.cumsum(0.01 * torch.randn(2, epochs + 1, spec.num_params, generator=gen), 1) + init_params(spec)
+    return spec, x, y, {"plain": ExpertSet(traj, plain_experts(epochs), spec)}
+
+
+def test_distill_runs_keeps_lr_positive_and_changes_images():
+    spec, x, y, experts = _toy()
+    cfg = DistillConfig(ipc=2, iterations=3, syn_steps=4, expert_epochs=2, max_start_epoch=2, lr_img=10.0,
+                        lr_lr=1e-3, batch_syn=3, min_lr=1e-4)
+    variants = [Variant("MTT"), Variant("all", init="kmeans", balance=True, intermediate="adaptive", perturb=True,
+                                        student_momentum=0.9)]
+    res = distill(spec, x, y, experts, variants, cfg, seeds=[0, 1], progress=False)
+    assert res.images.shape == (4, 6, 1, 8, 8) and res.losses.shape == (3, 4)
+    assert torch.isfinite(res.losses).all() and (res.lrs >= 1e-4).all()
+    assert not torch.allclose(res.images, res.init_images)
+    # seeds pair the random initial images across variants
+    assert torch.equal(res.init_images[0], distill(spec, x, y, experts, variants[:1], cfg, seeds=[0], progress=False).init_images[0])
+
+
+def test_distill_errors_are_clear():
+    spec, x, y, experts = _toy(epochs=4)
+    base = dict(iterations=1, syn_steps=2, expert_epochs=2, lr_img=1.0, lr_lr=1e-5)
+    with pytest.raises(ValueError, match="max_start_epoch=4 and expert_epochs=2"):
+        distill(spec, x, y, experts, [Variant("MTT")], DistillConfig(ipc=1, max_start_epoch=4, **base), progress=False)
+    with pytest.raises(ValueError, match="ipc=11 is larger than the 10"):
+        distill(spec, x, y, experts, [Variant("MTT")], DistillConfig(ipc=11, max_start_epoch=1, **base), progress=False)
+    with pytest.raises(ValueError, match="trailing image shape"):
+        distill(spec, x[:, :, :7, :7], y, experts, [Variant("MTT")], DistillConfig(ipc=1, max_start_epoch=1, **base))
+    with pytest.raises(ValueError, match="intermediate matching needs"):
+        distill(spec, x, y, experts, [Variant("I", intermediate="uniform")],
+                DistillConfig(ipc=1, max_start_epoch=1, iterations=1, syn_steps=1, expert_epochs=2, lr_img=1.0, lr_lr=1e-5))
+    with pytest.raises(ValueError, match="expert set 'smooth'"):
+        distill(spec, x, y, experts, [Variant("S", experts="smooth")], DistillConfig(ipc=1, max_start_epoch=1, **base))
+    with pytest.raises(ValueError, match="augmentation families"):
+        DistillConfig(ipc=1, max_start_epoch=1, augment=("colour",), **base)
