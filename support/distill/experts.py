@@ -134,7 +134,7 @@ def train_experts(
             cache.save(key(0), {"params": snaps[0], "buffer": None})
     done = len(snaps) - 1
     if done < cfg.epochs:
-        bar = _progress(total=cfg.epochs, initial=done, desc=f"{n_experts} experts", disable=not progress)
+        bar = _progress(total=cfg.epochs, initial=done, desc=f"{n_experts} experts", **({} if progress else {"disable": True}))
 
         def record(epoch, theta, buffer):
             snaps.append(theta.detach().cpu().numpy())

@@ -71,8 +71,8 @@ def plot_ablation(tables: Mapping[str, pd.DataFrame]):
         ax.set_yticks(y, table.index)
         lo = max(0.0, float((table["mean"] - table["std"]).min()) - 10)
         ax.set_xlim(lo, 100)
-        for yi, m in zip(y, table["mean"]):
-            ax.text(m + 0.5, yi, f"{m:.1f}", va="center", fontsize=8)
+        for yi, m, sd in zip(y, table["mean"], table["std"]):
+            ax.text(m + sd + 0.6, yi, f"{m:.1f}", va="center", fontsize=8)
         ax.set(xlabel="test accuracy (%)", title=title)
     fig.tight_layout()
     return fig
