@@ -43,7 +43,9 @@ def _sync(device):
 def time_iteration(n, m, runs_per_problem, problems, k, device, iters=200) -> float:
     """Seconds per GD iteration for ``problems`` x ``runs_per_problem`` runs."""
     prob = make_problem(n, 3, m, (1.0, 0.75, 0.5), n_problems=problems, device=device)
-    F0, G0 = initial_factors(prob.shape, k, [0.5] * runs_per_problem, list(range(problems)), 3, False, device=device)
+    F0, G0 = initial_factors(
+        prob.shape, k, [0.5] * runs_per_problem, list(range(problems)), 3, False, device=device
+    )
     descend(prob, (F0, G0), 10, 0.2, record_every=10_000, tol=0)  # warm-up
     _sync(device)
     start = time.perf_counter()
@@ -60,7 +62,9 @@ def main() -> None:
     device = select_device(args.device)
     threads = limit_threads(args.threads)
     peak = gemm_rate(device)
-    print(f"device {device}, torch threads {threads}, float64 GEMM {peak / 1e9:.2f} G multiply-adds/s")
+    print(
+        f"device {device}, torch threads {threads}, float64 GEMM {peak / 1e9:.2f} G multiply-adds/s"
+    )
     print(f"{'n':>4} {'m':>6} {'runs':>5} {'ms/iter':>9} {'limit ms':>9} {'ratio':>6}")
     sizes = [(30, 600, 4, 3), (50, 1500, 4, 3), (50, 1500, 10, 3)]
     if device.type == "cuda":
@@ -68,7 +72,9 @@ def main() -> None:
     for n, m, runs, problems in sizes:
         sec = time_iteration(n, m, runs, problems, 4, device)
         limit = 2 * runs * problems * m * n * n / peak
-        print(f"{n:>4} {m:>6} {runs * problems:>5} {sec * 1e3:>9.3f} {limit * 1e3:>9.3f} {sec / limit:>6.2f}")
+        print(
+            f"{n:>4} {m:>6} {runs * problems:>5} {sec * 1e3:>9.3f} {limit * 1e3:>9.3f} {sec / limit:>6.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import tomllib
 
 from support.core.paths import repo_root
@@ -39,7 +40,9 @@ def test_environment_yml_matches_pyproject():
         f"only in environment.yml: {sorted(set(conda) - set(pyproject))}"
     )
     for name, req in pyproject.items():
-        assert conda[name] == req, f"{name}: pyproject says {req!r}, environment.yml says {conda[name]!r}"
+        assert conda[name] == req, (
+            f"{name}: pyproject says {req!r}, environment.yml says {conda[name]!r}"
+        )
 
 
 def test_makefile_pins_torch_first():

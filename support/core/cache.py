@@ -46,17 +46,27 @@ class Cache:
         Cache root (default :func:`support.core.paths.cache_dir`).
     enabled : bool
         When False every lookup misses and nothing is written.
+    code : module, optional
+        A package whose source is hashed into every key, so editing the code
+        that produced an entry invalidates it instead of serving a stale result.
     """
 
-    def __init__(self, namespace: str, root: str | os.PathLike | None = None, enabled: bool = True):
+    def __init__(
+        self, namespace: str, root: str | os.PathLike | None = None, enabled: bool = True, code=None
+    ):
         if not namespace or namespace.startswith("/") or ".." in namespace.split("/"):
-            raise ValueError(f"namespace must be a relative name such as 'distill/experts', got {namespace!r}")
+            raise ValueError(
+                f"namespace must be a relative name such as 'distill/experts', got {namespace!r}"
+            )
         self.dir = Path(root) if root is not None else cache_dir()
         self.dir = self.dir / namespace
         self.enabled = enabled
+        self.code_hash = source_hash(code) if code is not None else None
 
     def path(self, key: Mapping[str, Any]) -> Path:
         """File an entry for ``key`` lives in."""
+        if self.code_hash is not None:
+            key = {**key, "__code__": self.code_hash}
         return self.dir / f"{key_hash(key)}.joblib"
 
     def __contains__(self, key: Mapping[str, Any]) -> bool:
@@ -100,6 +110,17 @@ class Cache:
         return removed
 
 
+def source_hash(package) -> str:
+    """SHA-256 (first 16 hex digits) of every ``.py`` file of a package (or one module)."""
+    root = Path(package.__file__)
+    files = sorted(root.parent.rglob("*.py")) if root.name == "__init__.py" else [root]
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.relative_to(root.parent).as_posix().encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _canonical(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {"__dataclass__": type(obj).__name__, **_canonical(dataclasses.asdict(obj))}
@@ -115,4 +136,6 @@ def _canonical(obj: Any) -> Any:
         return "nan"
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    raise TypeError(f"cache keys may hold plain values, dataclasses and arrays; got {type(obj).__name__}")
+    raise TypeError(
+        f"cache keys may hold plain values, dataclasses and arrays; got {type(obj).__name__}"
+    )

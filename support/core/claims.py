@@ -73,7 +73,9 @@ class ClaimSet:
     profile: str = ""
     claims: list[Claim] = field(default_factory=list)
 
-    def add(self, id: str, statement: str, measured: Any, criterion: str, passed: bool, **kwargs) -> Claim:
+    def add(
+        self, id: str, statement: str, measured: Any, criterion: str, passed: bool, **kwargs
+    ) -> Claim:
         """Record a claim (see :class:`Claim` for the fields); ids must be unique."""
         if any(c.id == id for c in self.claims):
             raise ValueError(f"claim id {id!r} is already recorded")
@@ -118,7 +120,9 @@ class ClaimSet:
         """Stable text for nbval: one ``id: PASS|FAIL`` line per claim and a total."""
         lines = [f"{c.id}: {'PASS' if c.passed else 'FAIL'}" for c in self.claims]
         passed = sum(c.passed for c in self.claims)
-        lines.append(f"{passed}/{len(self.claims)} claims passed ({self.paper}, profile {self.profile})")
+        lines.append(
+            f"{passed}/{len(self.claims)} claims passed ({self.paper}, profile {self.profile})"
+        )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

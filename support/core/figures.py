@@ -74,7 +74,9 @@ def save(
         Path of the PNG.
     """
     if not name or not all(c.isalnum() or c in "_-" for c in name):
-        raise ValueError(f"name must be a non-empty file stem of letters, digits, '_' or '-', got {name!r}")
+        raise ValueError(
+            f"name must be a non-empty file stem of letters, digits, '_' or '-', got {name!r}"
+        )
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     png = out / f"{name}.png"

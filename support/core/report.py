@@ -37,8 +37,19 @@ def gather(figures_root: Path | None = None) -> str:
         for c in data["claims"]:
             measured = _fmt(c["measured"]) + (f" ({c['spread']})" if c.get("spread") else "")
             paper = "" if c.get("paper") is None else _fmt(c["paper"])
-            cells = [c["id"], c["statement"], measured, paper, c["criterion"], "PASS" if c["passed"] else "**FAIL**"]
-            lines.append("| " + " | ".join(str(x).replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
+            cells = [
+                c["id"],
+                c["statement"],
+                measured,
+                paper,
+                c["criterion"],
+                "PASS" if c["passed"] else "**FAIL**",
+            ]
+            lines.append(
+                "| "
+                + " | ".join(str(x).replace("|", "\\|").replace("\n", " ") for x in cells)
+                + " |"
+            )
         lines.append("")
     return "\n".join(lines) + "\n"
 

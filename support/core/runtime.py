@@ -10,8 +10,17 @@ import random
 import numpy as np
 
 _VERSIONED_PACKAGES = (
-    "numpy", "scipy", "pandas", "torch", "scikit-learn", "lightgbm", "xgboost",
-    "matplotlib", "seaborn", "scikit-image", "catboost",
+    "numpy",
+    "scipy",
+    "pandas",
+    "torch",
+    "scikit-learn",
+    "lightgbm",
+    "xgboost",
+    "matplotlib",
+    "seaborn",
+    "scikit-image",
+    "catboost",
 )
 
 
@@ -77,7 +86,7 @@ def seed_everything(seed: int, deterministic: bool = True) -> np.random.Generato
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - seed the legacy global RNG too
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a hard dependency

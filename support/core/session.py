@@ -83,8 +83,14 @@ class Session:
         if self.config is not None and dataclasses.is_dataclass(self.config):
             recorded = {"config": dataclasses.asdict(self.config), **recorded}
         return figures.save(
-            fig, name, self.output_dir, params=recorded, profile=self.profile, seed=self.seed,
-            device=str(self.device), started=self.started,
+            fig,
+            name,
+            self.output_dir,
+            params=recorded,
+            profile=self.profile,
+            seed=self.seed,
+            device=str(self.device),
+            started=self.started,
         )
 
     def finish(self) -> str:

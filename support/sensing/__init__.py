@@ -18,6 +18,14 @@ from .problem import SensingProblem, make_problem
 from .rates import fit_linear_rate, fit_loglog_slope
 
 __all__ = [
-    "SensingConfig", "config", "Trace", "descend", "rebalance", "initial_factors",
-    "SensingProblem", "make_problem", "fit_linear_rate", "fit_loglog_slope",
+    "SensingConfig",
+    "config",
+    "Trace",
+    "descend",
+    "rebalance",
+    "initial_factors",
+    "SensingProblem",
+    "make_problem",
+    "fit_linear_rate",
+    "fit_loglog_slope",
 ]

@@ -46,11 +46,13 @@ def slopes_table(curves: Curves, window) -> pd.DataFrame:
 
 def alpha_exponent(rates: pd.DataFrame) -> pd.Series:
     """Per seed, the slope of log ρ against log α (2 if ρ ∝ α²)."""
+
     def fit(group):
         ok = np.isfinite(group["rate"]) & (group["rate"] > 0)
         if ok.sum() < 2:
             return np.nan
         return np.polyfit(np.log(group["alpha"][ok]), np.log(group["rate"][ok]), 1)[0]
+
     return rates.groupby("seed")[["alpha", "rate"]].apply(fit)
 
 
@@ -87,7 +89,11 @@ def crossover_iteration(sym: Curves, asym: Curves) -> pd.DataFrame:
     """Per (seed, α): the first iteration after which FGᵀ stays below XXᵀ (NaN if never)."""
     rows = []
     for i, run in asym.runs.iterrows():
-        j = sym.runs.index[(sym.runs.seed == run.seed) & (sym.runs.k == run.k) & np.isclose(sym.runs.alpha, run.alpha)]
+        j = sym.runs.index[
+            (sym.runs.seed == run.seed)
+            & (sym.runs.k == run.k)
+            & np.isclose(sym.runs.alpha, run.alpha)
+        ]
         if len(j) == 0:
             continue
         a, s = asym.errors[i], sym.errors[j[0]]

@@ -81,25 +81,46 @@ class SensingConfig:
 
     def __post_init__(self):
         if self.ks_symmetric[0] != self.rank:
-            raise ValueError(f"ks_symmetric must start with k = rank = {self.rank}, got {self.ks_symmetric}")
+            raise ValueError(
+                f"ks_symmetric must start with k = rank = {self.rank}, got {self.ks_symmetric}"
+            )
         if self.k_over <= self.rank:
             raise ValueError(f"k_over must exceed rank={self.rank}, got {self.k_over}")
         if len(self.singular_values) != self.rank:
-            raise ValueError(f"singular_values must have rank={self.rank} entries, got {self.singular_values}")
+            raise ValueError(
+                f"singular_values must have rank={self.rank} entries, got {self.singular_values}"
+            )
 
 
 PROFILES = {
     "smoke": SensingConfig(
-        n=10, m=150, seeds=2, ks_symmetric=(3, 4), alphas_symmetric=(0.5, 0.1), T_symmetric=1_000,
-        slope_window=(200, 1_000), alphas_asymmetric=(0.5, 0.35, 0.25, 0.18), T_asymmetric=1_000,
-        alphas_one_step=(0.5, 0.1, 0.02), T_one_step=600, limit_T=2_000,
+        n=10,
+        m=150,
+        seeds=2,
+        ks_symmetric=(3, 4),
+        alphas_symmetric=(0.5, 0.1),
+        T_symmetric=1_000,
+        slope_window=(200, 1_000),
+        alphas_asymmetric=(0.5, 0.35, 0.25, 0.18),
+        T_asymmetric=1_000,
+        alphas_one_step=(0.5, 0.1, 0.02),
+        T_one_step=600,
+        limit_T=2_000,
     ),
     "cpu": SensingConfig(),
     "paper": SensingConfig(
-        n=50, m=1500, seeds=10, ks_symmetric=(3, 4, 5, 8), alphas_symmetric=(0.5, 0.1, 0.02),
-        T_symmetric=100_000, slope_window=(1_000, 100_000),
-        alphas_asymmetric=(0.5, 0.35, 0.25, 0.18, 0.1, 0.07), T_asymmetric=20_000,
-        alphas_one_step=(0.5, 0.1, 0.02, 0.005), T_one_step=5_000, alphas_crossover=(0.5, 0.1, 0.07),
+        n=50,
+        m=1500,
+        seeds=10,
+        ks_symmetric=(3, 4, 5, 8),
+        alphas_symmetric=(0.5, 0.1, 0.02),
+        T_symmetric=100_000,
+        slope_window=(1_000, 100_000),
+        alphas_asymmetric=(0.5, 0.35, 0.25, 0.18, 0.1, 0.07),
+        T_asymmetric=20_000,
+        alphas_one_step=(0.5, 0.1, 0.02, 0.005),
+        T_one_step=5_000,
+        alphas_crossover=(0.5, 0.1, 0.07),
         limit_T=100_000,
     ),
 }

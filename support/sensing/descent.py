@@ -75,7 +75,9 @@ def rebalance(F: torch.Tensor, G: torch.Tensor, beta: torch.Tensor | float | Non
         The rebalanced F and G.
     """
     if F.shape[-1] != G.shape[-1] or F.shape[:-2] != G.shape[:-2]:
-        raise ValueError(f"F and G must share batch dims and width k; got {tuple(F.shape)} and {tuple(G.shape)}")
+        raise ValueError(
+            f"F and G must share batch dims and width k; got {tuple(F.shape)} and {tuple(G.shape)}"
+        )
     evals, evecs = torch.linalg.eigh(F.transpose(-1, -2) @ F)
     if torch.any(evals <= 0):
         raise ValueError("F must have full column rank to be rebalanced")
@@ -179,7 +181,9 @@ def descend(
         raise ValueError(f"T must be at least 1, got {T}")
     symmetric = isinstance(factors, torch.Tensor)
     if symmetric and method == "one_step":
-        raise ValueError("method='one_step' rebalances F and G: it needs the asymmetric parameterisation")
+        raise ValueError(
+            "method='one_step' rebalances F and G: it needs the asymmetric parameterisation"
+        )
     if symmetric:
         X = factors.clone()
         F, G = X, X
@@ -187,7 +191,13 @@ def descend(
         F, G = (f.clone() for f in factors)
     P = problem.n_problems
     n1, n2 = problem.shape
-    if F.ndim != 4 or F.shape[0] != P or F.shape[2] != n1 or G.shape[2] != n2 or F.shape[:2] != G.shape[:2]:
+    if (
+        F.ndim != 4
+        or F.shape[0] != P
+        or F.shape[2] != n1
+        or G.shape[2] != n2
+        or F.shape[:2] != G.shape[:2]
+    ):
         raise ValueError(
             f"factors must be (P={P}, R, n, k) with n1={n1}, n2={n2}; got {tuple(F.shape)}"
             + ("" if symmetric else f" and {tuple(G.shape)}")
@@ -197,7 +207,9 @@ def descend(
     errors = torch.full((P, R, T + 1), float("nan"), dtype=F.dtype, device=F.device)
     residuals = torch.full_like(errors, float("nan"))
     steps = list(range(0, T + 1, record_every))
-    imbalance = None if symmetric else torch.full((P, R, len(steps), k), float("nan"), dtype=F.dtype)
+    imbalance = (
+        None if symmetric else torch.full((P, R, len(steps), k), float("nan"), dtype=F.dtype)
+    )
     smin = None if symmetric else torch.full((P, R, len(steps)), float("nan"), dtype=F.dtype)
     switched = torch.full((P, R), -1, dtype=torch.long, device=F.device)
 
@@ -222,19 +234,29 @@ def descend(
                 F = torch.where(due[..., None, None], F_new, F)
                 G = torch.where(due[..., None, None], G_new, G)
                 switched[due] = t
-                E = F @ G.transpose(-1, -2) - M  # unchanged up to rounding; recompute for consistency
+                E = (
+                    F @ G.transpose(-1, -2) - M
+                )  # unchanged up to rounding; recompute for consistency
                 S, res = problem.gradient_matrix(E)
         if symmetric:
             grad = (S + S.transpose(-1, -2)) @ X
             if method in ("scaledgd", "precgd"):
-                lam = torch.full((P, R), damping, dtype=X.dtype, device=X.device) if method == "scaledgd" else res / 2**0.5
+                lam = (
+                    torch.full((P, R), damping, dtype=X.dtype, device=X.device)
+                    if method == "scaledgd"
+                    else res / 2**0.5
+                )
                 grad = grad @ _damped_inverse(X, lam)
             X = X - eta * grad
             F, G = X, X
         else:
             gF, gG = S @ G, S.transpose(-1, -2) @ F
             if method in ("scaledgd", "precgd"):
-                lam = torch.full((P, R), damping, dtype=F.dtype, device=F.device) if method == "scaledgd" else res / 2**0.5
+                lam = (
+                    torch.full((P, R), damping, dtype=F.dtype, device=F.device)
+                    if method == "scaledgd"
+                    else res / 2**0.5
+                )
                 gF, gG = gF @ _damped_inverse(G, lam), gG @ _damped_inverse(F, lam)
             F, G = F - eta * gF, G - eta * gG
     return Trace(

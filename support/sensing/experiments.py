@@ -64,7 +64,9 @@ class Curves:
         """The runs where the boolean ``mask`` (one entry per run) is true."""
         pick = np.flatnonzero(np.asarray(mask, dtype=bool))
         return Curves(
-            self.runs.iloc[pick].reset_index(drop=True), self.errors[pick], self.residuals[pick],
+            self.runs.iloc[pick].reset_index(drop=True),
+            self.errors[pick],
+            self.residuals[pick],
             self.record_steps,
             None if self.imbalance is None else self.imbalance[pick],
             None if self.sigma_min_F_sq is None else self.sigma_min_F_sq[pick],
@@ -74,13 +76,29 @@ class Curves:
 
 def _problem(cfg: SensingConfig, seed: int, device, identity: bool = False):
     return make_problem(
-        cfg.n, cfg.rank, None if identity else cfg.m, cfg.singular_values,
-        n_problems=cfg.seeds, seed=seed, device=device,
+        cfg.n,
+        cfg.rank,
+        None if identity else cfg.m,
+        cfg.singular_values,
+        n_problems=cfg.seeds,
+        seed=seed,
+        device=device,
     )
 
 
-def run_grid(problem, param: str, method: str, ks, alphas, T: int, eta: float, seed: int,
-             damping: float = 1e-3, switch_residual: float = 1e-2, record_every: int = 50) -> Curves:
+def run_grid(
+    problem,
+    param: str,
+    method: str,
+    ks,
+    alphas,
+    T: int,
+    eta: float,
+    seed: int,
+    damping: float = 1e-3,
+    switch_residual: float = 1e-2,
+    record_every: int = 50,
+) -> Curves:
     """Run every (seed, k, α) of a grid with one method; one batched call per k.
 
     Parameters
@@ -104,74 +122,188 @@ def run_grid(problem, param: str, method: str, ks, alphas, T: int, eta: float, s
     device, k_max = problem.M_star.device, max(ks)
     parts, rows = [], []
     for k in ks:
-        factors = initial_factors(problem.shape, k, alphas, seeds, problem.rank, param == "sym", device=device)
-        tr = descend(problem, factors, T, eta, method=method, damping=damping,
-                     switch_residual=switch_residual, record_every=record_every,
-                     desc=f"{param} {method} k={k}")
+        factors = initial_factors(
+            problem.shape, k, alphas, seeds, problem.rank, param == "sym", device=device
+        )
+        tr = descend(
+            problem,
+            factors,
+            T,
+            eta,
+            method=method,
+            damping=damping,
+            switch_residual=switch_residual,
+            record_every=record_every,
+            desc=f"{param} {method} k={k}",
+        )
         parts.append(tr)
-        rows += [dict(seed=s, k=k, alpha=float(a), method=method, param=param) for s in seeds for a in alphas]
+        rows += [
+            dict(seed=s, k=k, alpha=float(a), method=method, param=param)
+            for s in seeds
+            for a in alphas
+        ]
 
     def cat(name, pad_k=False):
         arrays = [getattr(tr, name) for tr in parts]
         if arrays[0] is None:
             return None
         if pad_k:
-            arrays = [np.pad(a, [(0, 0)] * (a.ndim - 1) + [(0, k_max - a.shape[-1])], constant_values=np.nan) for a in arrays]
+            arrays = [
+                np.pad(
+                    a, [(0, 0)] * (a.ndim - 1) + [(0, k_max - a.shape[-1])], constant_values=np.nan
+                )
+                for a in arrays
+            ]
         return np.concatenate([a.reshape(-1, *a.shape[2:]) for a in arrays])
 
-    return Curves(pd.DataFrame(rows), cat("errors"), cat("residuals"), parts[0].record_steps,
-                  cat("imbalance", pad_k=True), cat("sigma_min_F_sq"), cat("switched_at"))
+    return Curves(
+        pd.DataFrame(rows),
+        cat("errors"),
+        cat("residuals"),
+        parts[0].record_steps,
+        cat("imbalance", pad_k=True),
+        cat("sigma_min_F_sq"),
+        cat("switched_at"),
+    )
 
 
 def _cached(name: str, cfg: SensingConfig, seed: int, device, compute) -> Curves:
-    key = {"experiment": name, "config": cfg, "seed": seed, "device": torch.device(device).type, "version": 1}
-    return Cache("sensing").get_or_compute(key, compute)
+    key = {
+        "experiment": name,
+        "config": cfg,
+        "seed": seed,
+        "device": torch.device(device).type,
+        "version": 1,
+    }
+    import support.sensing
+
+    return Cache("sensing", code=support.sensing).get_or_compute(key, compute)
 
 
 def symmetric_sweep(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """XXᵀ for every k in ``cfg.ks_symmetric`` (k = r first) and α in ``cfg.alphas_symmetric``."""
-    return _cached("symmetric", cfg, seed, device, lambda: run_grid(
-        _problem(cfg, seed, device), "sym", "gd", cfg.ks_symmetric, cfg.alphas_symmetric,
-        cfg.T_symmetric, cfg.eta, seed))
+    return _cached(
+        "symmetric",
+        cfg,
+        seed,
+        device,
+        lambda: run_grid(
+            _problem(cfg, seed, device),
+            "sym",
+            "gd",
+            cfg.ks_symmetric,
+            cfg.alphas_symmetric,
+            cfg.T_symmetric,
+            cfg.eta,
+            seed,
+        ),
+    )
 
 
 def asymmetric_sweep(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """FGᵀ with k = r and k = ``cfg.k_over`` over the α grid ``cfg.alphas_asymmetric``."""
-    return _cached("asymmetric", cfg, seed, device, lambda: run_grid(
-        _problem(cfg, seed, device), "asym", "gd", (cfg.rank, cfg.k_over), cfg.alphas_asymmetric,
-        cfg.T_asymmetric, cfg.eta, seed))
+    return _cached(
+        "asymmetric",
+        cfg,
+        seed,
+        device,
+        lambda: run_grid(
+            _problem(cfg, seed, device),
+            "asym",
+            "gd",
+            (cfg.rank, cfg.k_over),
+            cfg.alphas_asymmetric,
+            cfg.T_asymmetric,
+            cfg.eta,
+            seed,
+        ),
+    )
 
 
 def one_step_sweep(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """The one-step method (k = ``cfg.k_over``) over ``cfg.alphas_one_step``."""
-    return _cached("one_step", cfg, seed, device, lambda: run_grid(
-        _problem(cfg, seed, device), "asym", "one_step", (cfg.k_over,), cfg.alphas_one_step,
-        cfg.T_one_step, cfg.eta, seed, switch_residual=cfg.switch_residual))
+    return _cached(
+        "one_step",
+        cfg,
+        seed,
+        device,
+        lambda: run_grid(
+            _problem(cfg, seed, device),
+            "asym",
+            "one_step",
+            (cfg.k_over,),
+            cfg.alphas_one_step,
+            cfg.T_one_step,
+            cfg.eta,
+            seed,
+            switch_residual=cfg.switch_residual,
+        ),
+    )
 
 
 def crossover_runs(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """Vanilla FGᵀ (k = ``cfg.k_over``) at the α values of the crossover, run as long as XXᵀ."""
-    return _cached("crossover", cfg, seed, device, lambda: run_grid(
-        _problem(cfg, seed, device), "asym", "gd", (cfg.k_over,), cfg.alphas_crossover,
-        cfg.T_symmetric, cfg.eta, seed))
+    return _cached(
+        "crossover",
+        cfg,
+        seed,
+        device,
+        lambda: run_grid(
+            _problem(cfg, seed, device),
+            "asym",
+            "gd",
+            (cfg.k_over,),
+            cfg.alphas_crossover,
+            cfg.T_symmetric,
+            cfg.eta,
+            seed,
+        ),
+    )
 
 
 def comparator_runs(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """ScaledGD(λ) and PrecGD for XXᵀ and FGᵀ at k = ``cfg.k_over``, α = ``cfg.alphas_one_step``."""
+
     def compute():
         problem = _problem(cfg, seed, device)
-        parts = [run_grid(problem, param, method, (cfg.k_over,), cfg.alphas_one_step, cfg.T_one_step,
-                          cfg.eta_precond, seed, damping=cfg.damping)
-                 for param in ("sym", "asym") for method in ("scaledgd", "precgd")]
+        parts = [
+            run_grid(
+                problem,
+                param,
+                method,
+                (cfg.k_over,),
+                cfg.alphas_one_step,
+                cfg.T_one_step,
+                cfg.eta_precond,
+                seed,
+                damping=cfg.damping,
+            )
+            for param in ("sym", "asym")
+            for method in ("scaledgd", "precgd")
+        ]
         return concat(parts)
+
     return _cached("comparators", cfg, seed, device, compute)
 
 
 def identity_limit(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """XXᵀ with 𝒜 = I (matrix factorisation), k > r, α = ``cfg.alphas_symmetric[0]``."""
-    return _cached("identity", cfg, seed, device, lambda: run_grid(
-        _problem(cfg, seed, device, identity=True), "sym", "gd", cfg.ks_symmetric[1:],
-        cfg.alphas_symmetric[:1], cfg.limit_T, cfg.eta, seed))
+    return _cached(
+        "identity",
+        cfg,
+        seed,
+        device,
+        lambda: run_grid(
+            _problem(cfg, seed, device, identity=True),
+            "sym",
+            "gd",
+            cfg.ks_symmetric[1:],
+            cfg.alphas_symmetric[:1],
+            cfg.limit_T,
+            cfg.eta,
+            seed,
+        ),
+    )
 
 
 def concat(parts: list[Curves]) -> Curves:
@@ -179,7 +311,8 @@ def concat(parts: list[Curves]) -> Curves:
     stats = all(p.imbalance is not None for p in parts)
     return Curves(
         pd.concat([p.runs for p in parts], ignore_index=True),
-        np.concatenate([p.errors for p in parts]), np.concatenate([p.residuals for p in parts]),
+        np.concatenate([p.errors for p in parts]),
+        np.concatenate([p.residuals for p in parts]),
         parts[0].record_steps,
         np.concatenate([p.imbalance for p in parts]) if stats else None,
         np.concatenate([p.sigma_min_F_sq for p in parts]) if stats else None,

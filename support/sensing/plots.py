@@ -34,13 +34,27 @@ def symmetric(curves: Curves, slope_window) -> plt.Figure:
         for alpha, style in zip(alphas, ["-", "--", ":"]):
             _band(ax1, sub.select(alpha=alpha).errors, t, f"k={k}, α={alpha:g}", c, style)
             if k > curves.runs.k.min():
-                _band(ax2, sub.select(alpha=alpha).errors[:, 1:], t[1:], f"k={k}, α={alpha:g}", c, style)
+                _band(
+                    ax2,
+                    sub.select(alpha=alpha).errors[:, 1:],
+                    t[1:],
+                    f"k={k}, α={alpha:g}",
+                    c,
+                    style,
+                )
     t0, t1 = slope_window
     ref = np.array([t0, t1], float)
     level = np.nanmedian(curves.select(k=int(curves.runs.k.max())).errors[:, t0])
     ax2.plot(ref, level * (ref / t0) ** -1.0, "k:", lw=2, label="slope −1")
-    ax1.set(yscale="log", xlabel="iteration t", ylabel=r"$\|X_tX_t^\top - M^*\|_F$", title="symmetric XXᵀ (semilog)")
-    ax2.set(xscale="log", yscale="log", xlabel="iteration t", title="over-parameterised k > r (log-log)")
+    ax1.set(
+        yscale="log",
+        xlabel="iteration t",
+        ylabel=r"$\|X_tX_t^\top - M^*\|_F$",
+        title="symmetric XXᵀ (semilog)",
+    )
+    ax2.set(
+        xscale="log", yscale="log", xlabel="iteration t", title="over-parameterised k > r (log-log)"
+    )
     ax1.legend(fontsize=7, ncol=2)
     ax2.legend(fontsize=7, ncol=2)
     return fig
@@ -56,7 +70,11 @@ def asymmetric(curves: Curves) -> plt.Figure:
         colors = plt.cm.plasma(np.linspace(0, 0.8, sub.runs.alpha.nunique()))
         for (alpha, runs), c in zip(_by(sub, "alpha"), colors):
             _band(ax, runs.errors, t, f"α={alpha:g}", c)
-        ax.set(yscale="log", xlabel="iteration t", title=f"asymmetric FGᵀ, k={k}" + (" (= r)" if k == ks[0] else " (> r)"))
+        ax.set(
+            yscale="log",
+            xlabel="iteration t",
+            title=f"asymmetric FGᵀ, k={k}" + (" (= r)" if k == ks[0] else " (> r)"),
+        )
         ax.legend(fontsize=8)
     np.atleast_1d(axes)[0].set_ylabel(r"$\|F_tG_t^\top - M^*\|_F$")
     return fig
@@ -66,13 +84,34 @@ def rate_vs_alpha(rates: pd.DataFrame, one_step: pd.DataFrame, exact_rate: float
     """Fitted rate ρ against α on log-log: vanilla FGᵀ (∝ α²), one-step (flat), k = r reference."""
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for seed, g in rates.groupby("seed"):
-        ax.plot(g.alpha, g.rate, "o-", color="C0", alpha=0.6, label="vanilla GD, k > r" if seed == rates.seed.min() else None)
+        ax.plot(
+            g.alpha,
+            g.rate,
+            "o-",
+            color="C0",
+            alpha=0.6,
+            label="vanilla GD, k > r" if seed == rates.seed.min() else None,
+        )
     for seed, g in one_step.groupby("seed"):
-        ax.plot(g.alpha, g.rate, "s-", color="C2", alpha=0.6, label="one-step method" if seed == one_step.seed.min() else None)
+        ax.plot(
+            g.alpha,
+            g.rate,
+            "s-",
+            color="C2",
+            alpha=0.6,
+            label="one-step method" if seed == one_step.seed.min() else None,
+        )
     a = np.array([rates.alpha.min(), rates.alpha.max()])
-    ax.plot(a, rates.rate.median() * (a / np.median(rates.alpha)) ** 2, "k:", label="slope 2 (ρ ∝ α²)")
+    ax.plot(
+        a, rates.rate.median() * (a / np.median(rates.alpha)) ** 2, "k:", label="slope 2 (ρ ∝ α²)"
+    )
     ax.axhline(exact_rate, color="C3", ls="--", label="k = r (median)")
-    ax.set(xscale="log", yscale="log", xlabel="initialisation scale α", ylabel="fitted linear rate ρ per iteration")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="initialisation scale α",
+        ylabel="fitted linear rate ρ per iteration",
+    )
     ax.legend(fontsize=8)
     return fig
 
@@ -88,11 +127,19 @@ def one_step(one: Curves, vanilla: Curves) -> plt.Figure:
         sw = runs.switched_at[runs.switched_at >= 0]
         if sw.size:
             ax.axvline(np.median(sw), color=c, lw=0.8, ls=":")
-        match = vanilla.select(alpha=float(alpha)) if np.isclose(vanilla.runs.alpha, alpha).any() else None
+        match = (
+            vanilla.select(alpha=float(alpha))
+            if np.isclose(vanilla.runs.alpha, alpha).any()
+            else None
+        )
         if match is not None:
             _band(ax, match.errors[:, :T], t, f"vanilla, α={alpha:g}", c, "--")
-    ax.set(yscale="log", xlabel="iteration t", ylabel=r"$\|F_tG_t^\top - M^*\|_F$",
-           title="one-step rebalancing (dotted: median switch)")
+    ax.set(
+        yscale="log",
+        xlabel="iteration t",
+        ylabel=r"$\|F_tG_t^\top - M^*\|_F$",
+        title="one-step rebalancing (dotted: median switch)",
+    )
     ax.legend(fontsize=7)
     return fig
 
@@ -104,8 +151,13 @@ def crossover(sym: Curves, asym: Curves) -> plt.Figure:
     for (alpha, runs), c in zip(_by(asym, "alpha"), ["C0", "C1", "C2", "C3"]):
         _band(ax, runs.errors, t, f"FGᵀ, α={alpha:g}", c)
         _band(ax, sym.select(alpha=float(alpha)).errors, t, f"XXᵀ, α={alpha:g}", c, "--")
-    ax.set(xscale="log", yscale="log", xlabel="iteration t", ylabel="‖product − M*‖_F",
-           title=f"symmetric vs asymmetric, k={int(asym.runs.k.iloc[0])}")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="iteration t",
+        ylabel="‖product − M*‖_F",
+        title=f"symmetric vs asymmetric, k={int(asym.runs.k.iloc[0])}",
+    )
     ax.legend(fontsize=8)
     return fig
 
@@ -120,11 +172,21 @@ def comparators(curves: Curves, gd_sym: Curves, one: Curves) -> plt.Figure:
         for method, c in (("scaledgd", "C0"), ("precgd", "C1")):
             _band(ax, curves.select(param=param, method=method, alpha=alpha).errors, t, method, c)
         if param == "sym":
-            _band(ax, gd_sym.select(alpha=float(gd_sym.runs.alpha.min())).errors[:, :T], t,
-                  f"GD (α={gd_sym.runs.alpha.min():g})", "C7", "--")
+            _band(
+                ax,
+                gd_sym.select(alpha=float(gd_sym.runs.alpha.min())).errors[:, :T],
+                t,
+                f"GD (α={gd_sym.runs.alpha.min():g})",
+                "C7",
+                "--",
+            )
         else:
             _band(ax, one.select(alpha=alpha).errors, t, "one-step GD", "C2")
-        ax.set(yscale="log", xlabel="iteration t", title=f"{'XXᵀ' if param == 'sym' else 'FGᵀ'}, α={alpha:g}")
+        ax.set(
+            yscale="log",
+            xlabel="iteration t",
+            title=f"{'XXᵀ' if param == 'sym' else 'FGᵀ'}, α={alpha:g}",
+        )
         ax.legend(fontsize=8)
     axes[0].set_ylabel("‖product − M*‖_F")
     return fig
@@ -138,5 +200,9 @@ def imbalance(curves: Curves) -> plt.Figure:
     for i in range(rel.shape[0]):
         for j in range(rel.shape[2]):
             ax.plot(curves.record_steps, rel[i, :, j], color="C0", alpha=0.15, lw=0.8)
-    ax.set(xlabel="iteration t", ylabel="λᵢ(Δ_t) / λᵢ(Δ_0)", title="imbalance Δ = FᵀF − GᵀG is (nearly) conserved")
+    ax.set(
+        xlabel="iteration t",
+        ylabel="λᵢ(Δ_t) / λᵢ(Δ_0)",
+        title="imbalance Δ = FᵀF − GᵀG is (nearly) conserved",
+    )
     return fig

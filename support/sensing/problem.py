@@ -31,6 +31,13 @@ class SensingProblem:
     A: torch.Tensor | None
     M_star: torch.Tensor
     rank: int
+    gram: torch.Tensor | None = None
+
+    def __post_init__(self):
+        # With n1*n2 <= m, one product with the Gram matrix 𝒜*𝒜 (n1n2 x n1n2) is
+        # cheaper than the forward and adjoint products with A (m x n1n2).
+        if self.A is not None and self.gram is None and self.A.shape[2] <= self.A.shape[1]:
+            self.gram = torch.bmm(self.A.transpose(1, 2), self.A)
 
     @property
     def n_problems(self) -> int:
@@ -59,8 +66,13 @@ class SensingProblem:
 
     def gradient_matrix(self, E: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """S = 𝒜*𝒜(E) and the per-run training residual norm ||𝒜(E)||_2."""
-        r = self.residual(E)
-        return self.adjoint(r), r.norm(dim=-1)
+        if self.gram is None:
+            r = self.residual(E)
+            return self.adjoint(r), r.norm(dim=-1)
+        flat = E.reshape(E.shape[0], E.shape[1], -1)
+        S = torch.bmm(flat, self.gram)
+        res = (flat * S).sum(-1).clamp_min(0).sqrt()  # ||𝒜(E)||² = <E, 𝒜*𝒜(E)>
+        return S.reshape(E.shape), res
 
 
 def make_problem(
@@ -110,9 +122,15 @@ def make_problem(
         raise ValueError(f"a symmetric problem needs n2 == n; got n={n1}, n2={n2}")
     if not 1 <= rank <= min(n1, n2):
         raise ValueError(f"rank must be in [1, {min(n1, n2)}], got {rank}")
-    sv = np.linspace(1.0, 0.5, rank) if singular_values is None else np.asarray(singular_values, float)
+    sv = (
+        np.linspace(1.0, 0.5, rank)
+        if singular_values is None
+        else np.asarray(singular_values, float)
+    )
     if sv.shape != (rank,) or np.any(sv <= 0) or not np.all(np.isfinite(sv)):
-        raise ValueError(f"singular_values must be {rank} positive finite numbers, got {singular_values!r}")
+        raise ValueError(
+            f"singular_values must be {rank} positive finite numbers, got {singular_values!r}"
+        )
     dof = rank * (n1 + n2 - rank)
     if m is not None and m < dof:
         raise ValueError(

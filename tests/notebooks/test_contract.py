@@ -9,7 +9,13 @@ import papermill as pm
 
 from .conftest import notebook_paths, paper_of
 
-REQUIRED_PARAMETERS = {"PROFILE": "cpu", "SEED": None, "DEVICE": "auto", "DATA_DIR": "", "OUTPUT_DIR": ""}
+REQUIRED_PARAMETERS = {
+    "PROFILE": "cpu",
+    "SEED": None,
+    "DEVICE": "auto",
+    "DATA_DIR": "",
+    "OUTPUT_DIR": "",
+}
 
 
 def _read(path):
@@ -27,7 +33,9 @@ def test_kernelspec_is_python3(notebook):
 def test_title_and_citation(notebook):
     first = _read(notebook).cells[0]
     assert first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
-    assert "arxiv.org" in first.source.lower() or "doi.org" in first.source.lower(), "cite the paper with a link"
+    assert "arxiv.org" in first.source.lower() or "doi.org" in first.source.lower(), (
+        "cite the paper with a link"
+    )
     assert "claim" in first.source.lower(), "list the claims the notebook tests"
 
 
@@ -45,7 +53,9 @@ def test_one_parameters_cell_with_documented_literals(notebook):
         assert name in params, f"parameter {name} missing"
         assert params[name]["help"], f"parameter {name} needs a trailing comment"
         if default is not None:
-            assert ast.literal_eval(params[name]["default"]) == default, f"{name} defaults to {default!r}"
+            assert ast.literal_eval(params[name]["default"]) == default, (
+                f"{name} defaults to {default!r}"
+            )
 
 
 def test_claims_cell_is_checked_and_last(notebook):
@@ -59,7 +69,9 @@ def test_notebook_is_thin(notebook):
     for cell in _read(notebook).cells:
         if cell.cell_type != "code":
             continue
-        tree = ast.parse("\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!"))))
+        tree = ast.parse(
+            "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!")))
+        )
         defs = [n.name for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef))]
         assert not defs, f"define {defs} in support/, not in the notebook"
 
@@ -68,7 +80,9 @@ def test_committed_with_headless_outputs(notebook):
     """Committed notebooks come from `make notebooks`: executed by papermill, at defaults, no errors."""
     nb = _read(notebook)
     assert "papermill" in nb.metadata, "execute with `make notebooks`, not by hand"
-    assert nb.metadata.papermill.get("parameters", {}) == {}, "committed outputs use the default (cpu) profile"
+    assert nb.metadata.papermill.get("parameters", {}) == {}, (
+        "committed outputs use the default (cpu) profile"
+    )
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.execution_count is not None, "every code cell has been executed"

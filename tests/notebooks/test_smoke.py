@@ -18,7 +18,10 @@ def test_smoke_run_writes_figures_and_claims(notebook, paper, tmp_path, monkeypa
     executed.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
     pm.execute_notebook(
-        str(notebook), str(executed), kernel_name="python3", cwd=str(notebook.parent),
+        str(notebook),
+        str(executed),
+        kernel_name="python3",
+        cwd=str(notebook.parent),
         parameters={"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out_dir)},
         progress_bar=False,
     )

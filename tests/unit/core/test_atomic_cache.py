@@ -91,3 +91,16 @@ def test_disabled_cache_never_hits(tmp_path):
 def test_bad_namespace():
     with pytest.raises(ValueError, match="namespace"):
         Cache("../x")
+
+
+def test_code_hash_invalidates_entries(tmp_path):
+    import types
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("x = 1\n")
+    module = types.SimpleNamespace(__file__=str(pkg / "__init__.py"))
+    Cache("t", root=tmp_path / "c", code=module).save({"k": 1}, "old")
+    assert Cache("t", root=tmp_path / "c", code=module).load({"k": 1}) == "old"
+    (pkg / "__init__.py").write_text("x = 2\n")
+    assert {"k": 1} not in Cache("t", root=tmp_path / "c", code=module)

@@ -23,8 +23,16 @@ def _fig():
 
 def test_save_writes_png_pdf_sidecar_byte_stable(tmp_path):
     fig = _fig()
-    png = figures.save(fig, "demo", tmp_path, params={"a": 1}, profile="smoke", seed=0,
-                       device="cpu", started=time.time())
+    png = figures.save(
+        fig,
+        "demo",
+        tmp_path,
+        params={"a": 1},
+        profile="smoke",
+        seed=0,
+        device="cpu",
+        started=time.time(),
+    )
     first = png.read_bytes()
     figures.save(fig, "demo", tmp_path, params={"a": 1})
     assert png.read_bytes() == first, "PNG output is byte-stable"
@@ -47,14 +55,19 @@ def test_claims_table_json_summary(tmp_path):
     assert list(table.index) == ["C1", "C2"] and table.loc["C1", "measured"] == "0.912"
     data = load(cs.write(tmp_path))
     assert data["claims"][1]["passed"] is False
-    assert cs.summary().splitlines() == ["C1: PASS", "C2: FAIL", "1/2 claims passed (demo, profile smoke)"]
+    assert cs.summary().splitlines() == [
+        "C1: PASS",
+        "C2: FAIL",
+        "1/2 claims passed (demo, profile smoke)",
+    ]
     report = gather(tmp_path.parent)
     assert "| C2 | b holds | 1.2 ± 0.1 (sd 0.1) |  | < 1 | **FAIL** |" in report
 
 
 def test_load_rejects_malformed(tmp_path):
-    (tmp_path / "claims.json").write_text(json.dumps({"paper": "x", "profile": "cpu", "all_passed": True,
-                                                      "claims": [{"id": "C1"}]}))
+    (tmp_path / "claims.json").write_text(
+        json.dumps({"paper": "x", "profile": "cpu", "all_passed": True, "claims": [{"id": "C1"}]})
+    )
     with pytest.raises(ValueError, match="lacks"):
         load(tmp_path / "claims.json")
 

@@ -41,9 +41,9 @@ def test_select_device():
 
 def test_seed_everything_reproduces_streams():
     rng = seed_everything(3)
-    a = (np.random.rand(3), torch.rand(3), rng.random(3))
+    a = (np.random.rand(3), torch.rand(3), rng.random(3))  # noqa: NPY002
     rng = seed_everything(3)
-    b = (np.random.rand(3), torch.rand(3), rng.random(3))
+    b = (np.random.rand(3), torch.rand(3), rng.random(3))  # noqa: NPY002
     for x, y in zip(a, b):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
     with pytest.raises(ValueError, match="seed"):

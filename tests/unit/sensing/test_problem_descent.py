@@ -27,6 +27,16 @@ def test_operator_matches_explicit_sum_and_adjoint(problem):
     assert torch.isclose(lhs, rhs, rtol=1e-12)
 
 
+def test_gram_path_equals_forward_adjoint_path():
+    prob = make_problem(6, 2, 60, n_problems=2, seed=1)  # n² = 36 <= m: Gram path
+    assert prob.gram is not None
+    E = torch.randn(2, 3, 6, 6, dtype=torch.float64)
+    S, res = prob.gradient_matrix(E)
+    r = prob.residual(E)
+    np.testing.assert_allclose(S.numpy(), prob.adjoint(r).numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(res.numpy(), r.norm(dim=-1).numpy(), rtol=1e-10)
+
+
 def test_ground_truth_rank_and_spectrum(problem):
     s = torch.linalg.svdvals(problem.M_star[1])
     np.testing.assert_allclose(s[:2].numpy(), [1.0, 0.6], atol=1e-12)
@@ -40,13 +50,15 @@ def test_gradient_matches_finite_differences(problem, symmetric):
     grads = (grad,) if symmetric else grad
     tensors = (factors,) if symmetric else factors
     h = 1e-6
-    for which, (X, g) in enumerate(zip(tensors, grads)):
+
+    def loss_at(which, idx, delta):
+        shifted = [t.clone() for t in tensors]
+        shifted[which][idx] += delta
+        return loss_and_gradient(problem, shifted[0] if symmetric else tuple(shifted))[0][idx[:2]]
+
+    for which, g in enumerate(grads):
         for idx in [(0, 0, 1, 2), (1, 0, 5, 0), (1, 0, 7, 1)]:
-            def loss_at(delta):
-                shifted = [t.clone() for t in tensors]
-                shifted[which][idx] += delta
-                return loss_and_gradient(problem, shifted[0] if symmetric else tuple(shifted))[0][idx[:2]]
-            fd = (loss_at(h) - loss_at(-h)) / (2 * h)
+            fd = (loss_at(which, idx, h) - loss_at(which, idx, -h)) / (2 * h)
             assert abs(fd.item() - g[idx].item()) < 1e-7 * max(1.0, abs(g[idx].item()))
 
 
@@ -76,10 +88,14 @@ def test_batched_runs_equal_single_runs(problem):
 
 def test_rebalance_preserves_product_and_conditions_f():
     g = torch.Generator().manual_seed(0)
-    F = torch.randn(3, 10, 4, generator=g, dtype=torch.float64) * torch.tensor([1.0, 0.5, 0.01, 0.001], dtype=torch.float64)
+    F = torch.randn(3, 10, 4, generator=g, dtype=torch.float64) * torch.tensor(
+        [1.0, 0.5, 0.01, 0.001], dtype=torch.float64
+    )
     G = torch.randn(3, 9, 4, generator=g, dtype=torch.float64)
     F2, G2 = rebalance(F, G)
-    np.testing.assert_allclose((F2 @ G2.transpose(-1, -2)).numpy(), (F @ G.transpose(-1, -2)).numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        (F2 @ G2.transpose(-1, -2)).numpy(), (F @ G.transpose(-1, -2)).numpy(), atol=1e-12
+    )
     beta = torch.linalg.matrix_norm(F @ G.transpose(-1, -2), ord=2).sqrt()
     sv = torch.linalg.svdvals(F2)
     np.testing.assert_allclose(sv.numpy(), beta[:, None].expand_as(sv).numpy(), rtol=1e-10)
