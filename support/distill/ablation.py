@@ -23,7 +23,12 @@ def ablation_variants(student_momentum: float = 0.0) -> list[Variant]:
         Variant("+intermediate", intermediate="uniform"),
         Variant("+perturbation", perturb=True),
         Variant(
-            "AST (all)", experts="smooth", init="kmeans", balance=True, intermediate="uniform", perturb=True,
+            "AST (all)",
+            experts="smooth",
+            init="kmeans",
+            balance=True,
+            intermediate="uniform",
+            perturb=True,
             student_momentum=student_momentum,
         ),
     ]
@@ -55,11 +60,15 @@ def summarise(names: list[str], seeds: list[int], acc: torch.Tensor) -> pd.DataF
     per_seed = acc.double().mean(1).numpy() * 100
     frame = pd.DataFrame({"variant": names, "seed": seeds, "acc": per_seed})
     order = list(dict.fromkeys(names))
-    out = frame.groupby("variant", sort=False)["acc"].agg(mean="mean", std=lambda a: float(np.std(a, ddof=1)) if len(a) > 1 else 0.0, runs="count")
+    out = frame.groupby("variant", sort=False)["acc"].agg(
+        mean="mean", std=lambda a: float(np.std(a, ddof=1)) if len(a) > 1 else 0.0, runs="count"
+    )
     return out.loc[order].round(2)
 
 
-def paired_effect(names: list[str], seeds: list[int], acc: torch.Tensor, variant: str, reference: str = "MTT") -> tuple[float, float]:
+def paired_effect(
+    names: list[str], seeds: list[int], acc: torch.Tensor, variant: str, reference: str = "MTT"
+) -> tuple[float, float]:
     """Mean and std over seeds of ``acc(variant) - acc(reference)`` in points, paired by seed.
 
     Members with the same seed share their random initial images and the

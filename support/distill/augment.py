@@ -34,7 +34,9 @@ def check_families(families) -> tuple[str, ...]:
     families = tuple(families)
     unknown = [f for f in families if f not in FAMILIES]
     if unknown or not families:
-        raise ValueError(f"augmentation families must be a non-empty subset of {FAMILIES}, got {families!r}")
+        raise ValueError(
+            f"augmentation families must be a non-empty subset of {FAMILIES}, got {families!r}"
+        )
     return families
 
 
@@ -52,7 +54,9 @@ class AugParams:
     size: int
 
 
-def sample(n: int, size: int, families=FAMILIES, groups: int = 1, generator: torch.Generator | None = None) -> AugParams:
+def sample(
+    n: int, size: int, families=FAMILIES, groups: int = 1, generator: torch.Generator | None = None
+) -> AugParams:
     """Draw transform parameters for ``n`` images of side ``size``.
 
     Parameters
@@ -77,7 +81,10 @@ def sample(n: int, size: int, families=FAMILIES, groups: int = 1, generator: tor
         return torch.rand(n, generator=g) * (hi - lo) + lo
 
     pick = torch.randint(len(families), (groups,), generator=g).repeat_interleave(n // groups)
-    is_ = {f: pick == families.index(f) if f in families else torch.zeros(n, dtype=torch.bool) for f in FAMILIES}
+    is_ = {
+        f: pick == families.index(f) if f in families else torch.zeros(n, dtype=torch.bool)
+        for f in FAMILIES
+    }
     theta = torch.zeros(n, 2, 3)
     theta[:, 0, 0] = theta[:, 1, 1] = 1.0
     # scale: independent factors per axis
@@ -86,7 +93,9 @@ def sample(n: int, size: int, families=FAMILIES, groups: int = 1, generator: tor
     theta[is_["scale"], 1, 1] = sy[is_["scale"]]
     # rotate by up to 15 degrees
     ang = u(-15.0, 15.0) * math.pi / 180
-    rot = torch.stack([torch.stack([ang.cos(), -ang.sin()], 1), torch.stack([ang.sin(), ang.cos()], 1)], 1)
+    rot = torch.stack(
+        [torch.stack([ang.cos(), -ang.sin()], 1), torch.stack([ang.sin(), ang.cos()], 1)], 1
+    )
     theta[is_["rotate"], :, :2] = rot[is_["rotate"]]
     # crop: whole-pixel translation up to 12.5% of the side, zeros shifted in
     limit = int(size * 0.125 + 0.5)
@@ -133,7 +142,10 @@ def apply(x: torch.Tensor, params: AugParams) -> torch.Tensor:
 
 
 def augment(
-    x: torch.Tensor, families=FAMILIES, seed: int | None = None, groups: int = 1,
+    x: torch.Tensor,
+    families=FAMILIES,
+    seed: int | None = None,
+    groups: int = 1,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Draw parameters (from ``seed`` or ``generator``) and apply them to ``x`` ``(n, C, H, W)``.

@@ -95,10 +95,14 @@ class ConvNetSpec:
         """Raise ``ValueError`` unless ``x`` ends in ``(channels, size, size)``."""
         want = (self.channels, self.size, self.size)
         if x.dim() < 4 or tuple(x.shape[-3:]) != want:
-            raise ValueError(f"{name} must have trailing image shape {want}, got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"{name} must have trailing image shape {want}, got shape {tuple(x.shape)}"
+            )
 
 
-def init_params(spec: ConvNetSpec, n: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
+def init_params(
+    spec: ConvNetSpec, n: int = 1, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Draw ``n`` flat parameter vectors with PyTorch's default initialisation.
 
     Conv and linear layers use ``kaiming_uniform(a=sqrt(5))`` (uniform in
@@ -165,13 +169,21 @@ def forward(spec: ConvNetSpec, flat: torch.Tensor, x: torch.Tensor) -> torch.Ten
     for i in range(spec.depth):
         w = p[f"conv{i}.weight"]
         h = F.conv2d(
-            h, w.reshape(-1, *w.shape[2:]), p[f"conv{i}.bias"].reshape(-1),
-            padding=spec.first_padding if i == 0 else 1, groups=S,
+            h,
+            w.reshape(-1, *w.shape[2:]),
+            p[f"conv{i}.bias"].reshape(-1),
+            padding=spec.first_padding if i == 0 else 1,
+            groups=S,
         )
-        h = F.group_norm(h, S * spec.width, p[f"norm{i}.weight"].reshape(-1), p[f"norm{i}.bias"].reshape(-1))
+        h = F.group_norm(
+            h, S * spec.width, p[f"norm{i}.weight"].reshape(-1), p[f"norm{i}.bias"].reshape(-1)
+        )
         h = F.avg_pool2d(F.relu(h), 2)
     feats = h.reshape(B, S, -1)
-    return torch.einsum("bsf,skf->sbk", feats, p["classifier.weight"]) + p["classifier.bias"][:, None, :]
+    return (
+        torch.einsum("bsf,skf->sbk", feats, p["classifier.weight"])
+        + p["classifier.bias"][:, None, :]
+    )
 
 
 def module(spec: ConvNetSpec) -> torch.nn.Sequential:

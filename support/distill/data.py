@@ -69,7 +69,9 @@ def load(name: str, data_dir: str | Path | None = None, seed: int = 0) -> Datase
         parts = train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
     elif name == "cifar10":
         if not data_dir:
-            raise ValueError("cifar10 is read from DATA_DIR; set data_dir to the folder holding cifar-10-batches-bin")
+            raise ValueError(
+                "cifar10 is read from DATA_DIR; set data_dir to the folder holding cifar-10-batches-bin"
+            )
         from ..data import cifar10
 
         Xtr, ytr = cifar10.load(data_dir, "train")
@@ -91,6 +93,12 @@ def whiten(ds: Dataset, eps: float = 0.1) -> Dataset:
 
     zca = ZCA(eps).fit(ds.train_images)
     return Dataset(
-        ds.name, zca.transform(ds.train_images), ds.train_labels, zca.transform(ds.test_images), ds.test_labels,
-        ds.mean, ds.std, zca,
+        ds.name,
+        zca.transform(ds.train_images),
+        ds.train_labels,
+        zca.transform(ds.test_images),
+        ds.test_labels,
+        ds.mean,
+        ds.std,
+        zca,
     )

@@ -77,7 +77,9 @@ class Variant:
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
         if self.intermediate not in INTERMEDIATE:
-            raise ValueError(f"intermediate must be one of {INTERMEDIATE}, got {self.intermediate!r}")
+            raise ValueError(
+                f"intermediate must be one of {INTERMEDIATE}, got {self.intermediate!r}"
+            )
         if not 0 <= self.student_momentum < 1:
             raise ValueError(f"student_momentum must be in [0, 1), got {self.student_momentum}")
 
@@ -168,7 +170,9 @@ def balance_weight(start_epoch: torch.Tensor, max_start_epoch: int) -> torch.Ten
     return torch.where(t >= h, late, early).float()
 
 
-def perturb(spec: ConvNetSpec, params: torch.Tensor, generator: torch.Generator, scale: float = 1.0) -> torch.Tensor:
+def perturb(
+    spec: ConvNetSpec, params: torch.Tensor, generator: torch.Generator, scale: float = 1.0
+) -> torch.Tensor:
     """AST's weight perturbation: each conv weight ``W <- W + scale * (d / ||d||_F) * W``, ``d ~ N(0, I)``."""
     out, start = [], 0
     for _, shape in spec.shapes():
@@ -183,8 +187,14 @@ def perturb(spec: ConvNetSpec, params: torch.Tensor, generator: torch.Generator,
 
 
 def student_step(
-    spec: ConvNetSpec, theta: torch.Tensor, buf: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
-    lr: torch.Tensor, momentum: torch.Tensor | float = 0.0, weight: torch.Tensor | float = 1.0,
+    spec: ConvNetSpec,
+    theta: torch.Tensor,
+    buf: torch.Tensor,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lr: torch.Tensor,
+    momentum: torch.Tensor | float = 0.0,
+    weight: torch.Tensor | float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One differentiable student step for ``S`` members: ``buf <- mu buf + grad``, ``theta <- theta - lr buf``.
 
@@ -205,7 +215,9 @@ def student_step(
     can be differentiated through it into ``x`` and ``lr``.
     """
     S, B = y.shape
-    ce = F.cross_entropy(forward(spec, theta, x).reshape(S * B, -1), y.reshape(-1), reduction="none")
+    ce = F.cross_entropy(
+        forward(spec, theta, x).reshape(S * B, -1), y.reshape(-1), reduction="none"
+    )
     ce = ce.reshape(S, B).mean(1) * weight
     (grad,) = torch.autograd.grad(ce.sum(), theta, create_graph=True)
     buf = momentum * buf + grad
@@ -254,7 +266,9 @@ def distill(
     check_ipc(labels, cfg.ipc, spec.classes)
     for v in variants:
         if v.experts not in experts:
-            raise ValueError(f"variant {v.name!r} uses expert set {v.experts!r}; have {sorted(experts)}")
+            raise ValueError(
+                f"variant {v.name!r} uses expert set {v.experts!r}; have {sorted(experts)}"
+            )
         ex = experts[v.experts]
         if ex.trajectories.shape[-1] != spec.num_params:
             raise ValueError(
@@ -277,7 +291,9 @@ def distill(
             idx = random_indices(labels, cfg.ipc, spec.classes, torch.Generator().manual_seed(s))
         else:
             final = ex.trajectories[s % ex.n_experts, -1]
-            idx = kmeans_indices(expert_logits(spec, final, images), labels, cfg.ipc, spec.classes, seed=s)
+            idx = kmeans_indices(
+                expert_logits(spec, final, images), labels, cfg.ipc, spec.classes, seed=s
+            )
         init.append(images[idx])
         lr0.append(cfg.lr_init or ex.config.effective_lr * (1 - v.student_momentum))
     init_images = torch.stack(init)
@@ -292,15 +308,29 @@ def distill(
     use_balance = torch.tensor([v.balance for v, _ in members], device=dev)
     do_perturb = torch.tensor([v.perturb for v, _ in members], device=dev)[:, None]
     mid_w = torch.tensor(
-        [[0.0 if v.intermediate == "off" else 1.0 if v.intermediate == "uniform" else i / cfg.expert_epochs
-          for i in range(1, cfg.expert_epochs)] for v, _ in members], device=dev,
+        [
+            [
+                0.0
+                if v.intermediate == "off"
+                else 1.0
+                if v.intermediate == "uniform"
+                else i / cfg.expert_epochs
+                for i in range(1, cfg.expert_epochs)
+            ]
+            for v, _ in members
+        ],
+        device=dev,
     ).reshape(S, cfg.expert_epochs - 1)
     mid_steps = {(cfg.syn_steps // cfg.expert_epochs) * i: i for i in range(1, cfg.expert_epochs)}
     batch = cfg.batch_syn or n_syn
     g = torch.Generator().manual_seed(int(seeds[0]) * 7919 + 17)
     losses, lrs = [], []
     started = time.time()
-    bar = _progress(range(cfg.iterations), desc=f"distill IPC{cfg.ipc} x{S}", **({} if progress else {"disable": True}))
+    bar = _progress(
+        range(cfg.iterations),
+        desc=f"distill IPC{cfg.ipc} x{S}",
+        **({} if progress else {"disable": True}),
+    )
     for _ in bar:
         t = torch.randint(cfg.max_start_epoch, (S,), generator=g)
         snaps = []
@@ -312,7 +342,9 @@ def distill(
         start, target = snaps[:, 0], snaps[:, -1]
         if bool(do_perturb.any()):
             start = torch.where(do_perturb, perturb(spec, start, g), start)
-        w = torch.where(use_balance, balance_weight(t, cfg.max_start_epoch).to(dev), torch.ones(S, device=dev))
+        w = torch.where(
+            use_balance, balance_weight(t, cfg.max_start_epoch).to(dev), torch.ones(S, device=dev)
+        )
         theta = start.detach().clone().requires_grad_(True)
         buf = torch.zeros_like(theta)
         order = torch.argsort(torch.rand(S, n_syn, generator=g), dim=1).to(dev)
@@ -343,7 +375,13 @@ def distill(
         losses.append(final.detach().cpu())
         lrs.append(syn_lr.detach().cpu().clone())
     return DistillResult(
-        names=[v.name for v, _ in members], seeds=[s for _, s in members], images=syn.detach().cpu(),
-        labels=syn_labels, lr=syn_lr.detach().cpu(), init_images=init_images.cpu(), losses=torch.stack(losses),
-        lrs=torch.stack(lrs), seconds=time.time() - started,
+        names=[v.name for v, _ in members],
+        seeds=[s for _, s in members],
+        images=syn.detach().cpu(),
+        labels=syn_labels,
+        lr=syn_lr.detach().cpu(),
+        init_images=init_images.cpu(),
+        losses=torch.stack(losses),
+        lrs=torch.stack(lrs),
+        seconds=time.time() - started,
     )

@@ -8,11 +8,23 @@ from .convnet import ConvNetSpec, init_params
 from .train import SGDConfig, accuracy, train
 
 
-def eval_config(epochs: int, batch_size: int = 256, augment=(), momentum: float = 0.9, weight_decay: float = 5e-4) -> SGDConfig:
+def eval_config(
+    epochs: int,
+    batch_size: int = 256,
+    augment=(),
+    momentum: float = 0.9,
+    weight_decay: float = 5e-4,
+) -> SGDConfig:
     """MTT's evaluation training: SGD momentum 0.9, weight decay 5e-4, rate x0.1 at ``epochs // 2 + 1``, DSA."""
     return SGDConfig(
-        epochs=epochs, lr=0.01, momentum=momentum, weight_decay=weight_decay, batch_size=batch_size,
-        decay_epoch=epochs // 2 + 1, decay_factor=0.1, augment=tuple(augment),
+        epochs=epochs,
+        lr=0.01,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        batch_size=batch_size,
+        decay_epoch=epochs // 2 + 1,
+        decay_factor=0.1,
+        augment=tuple(augment),
     )
 
 
@@ -78,6 +90,8 @@ def evaluate(
         if report == "max" and (epoch % test_every == 0 or epoch == cfg.epochs):
             best.copy_(torch.maximum(best, accuracy(spec, theta, test_images, test_labels)))
 
-    final = train(spec, nets, x, y, cfg, seed=seed, lr=lr.repeat_interleave(n_nets).to(dev), on_epoch=track)
+    final = train(
+        spec, nets, x, y, cfg, seed=seed, lr=lr.repeat_interleave(n_nets).to(dev), on_epoch=track
+    )
     acc = best if report == "max" else accuracy(spec, final, test_images, test_labels)
     return acc.reshape(S, n_nets).cpu()

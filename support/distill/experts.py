@@ -29,15 +29,30 @@ def plain_experts(epochs: int, lr: float = 0.01, batch_size: int = 256, augment=
 
 
 def smooth_experts(
-    epochs: int, lr: float = 0.003, batch_size: int = 256, augment=(), momentum: float = 0.9,
-    weight_decay: float = 1e-3, clip_loss: bool = True, grad_penalty: float = 2.0, gp_norm: str = "pixel",
+    epochs: int,
+    lr: float = 0.003,
+    batch_size: int = 256,
+    augment=(),
+    momentum: float = 0.9,
+    weight_decay: float = 1e-3,
+    clip_loss: bool = True,
+    grad_penalty: float = 2.0,
+    gp_norm: str = "pixel",
 ) -> SGDConfig:
     """AST's smooth experts: momentum 0.9, weight decay 1e-3, rate x0.6 at ``epochs // 2 + 1``,
     early-epoch loss clipping and the input-gradient penalty (each can be switched off)."""
     return SGDConfig(
-        epochs=epochs, lr=lr, momentum=momentum, weight_decay=weight_decay, batch_size=batch_size,
-        decay_epoch=epochs // 2 + 1, decay_factor=0.6, clip_loss=clip_loss, grad_penalty=grad_penalty,
-        gp_norm=gp_norm, augment=tuple(augment),
+        epochs=epochs,
+        lr=lr,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        batch_size=batch_size,
+        decay_epoch=epochs // 2 + 1,
+        decay_factor=0.6,
+        clip_loss=clip_loss,
+        grad_penalty=grad_penalty,
+        gp_norm=gp_norm,
+        augment=tuple(augment),
     )
 
 
@@ -115,8 +130,11 @@ def train_experts(
     if n_experts < 1:
         raise ValueError(f"n_experts must be at least 1, got {n_experts}")
     base = {
-        "spec": asdict(spec), "config": asdict(cfg), "data": data_fingerprint(images, labels),
-        "seed": seed, "n_experts": n_experts,
+        "spec": asdict(spec),
+        "config": asdict(cfg),
+        "data": data_fingerprint(images, labels),
+        "seed": seed,
+        "n_experts": n_experts,
     }
     key = lambda epoch: {**base, "epoch": epoch}  # noqa: E731
     snaps: list[np.ndarray] = []
@@ -134,19 +152,33 @@ def train_experts(
             cache.save(key(0), {"params": snaps[0], "buffer": None})
     done = len(snaps) - 1
     if done < cfg.epochs:
-        bar = _progress(total=cfg.epochs, initial=done, desc=f"{n_experts} experts", **({} if progress else {"disable": True}))
+        bar = _progress(
+            total=cfg.epochs,
+            initial=done,
+            desc=f"{n_experts} experts",
+            **({} if progress else {"disable": True}),
+        )
 
         def record(epoch, theta, buffer):
             snaps.append(theta.detach().cpu().numpy())
             if cache is not None:
-                cache.save(key(epoch), {"params": snaps[-1], "buffer": buffer.detach().cpu().numpy()})
+                cache.save(
+                    key(epoch), {"params": snaps[-1], "buffer": buffer.detach().cpu().numpy()}
+                )
             bar.update(1)
             if on_epoch is not None:
                 on_epoch(epoch)
 
         train(
-            spec, torch.as_tensor(snaps[-1]).to(device), images.to(device), labels.to(device), cfg, seed=seed,
-            start_epoch=done, momentum_buffer=None if buf is None else torch.as_tensor(buf), on_epoch=record,
+            spec,
+            torch.as_tensor(snaps[-1]).to(device),
+            images.to(device),
+            labels.to(device),
+            cfg,
+            seed=seed,
+            start_epoch=done,
+            momentum_buffer=None if buf is None else torch.as_tensor(buf),
+            on_epoch=record,
         )
         bar.close()
     traj = torch.as_tensor(np.stack(snaps, axis=1))

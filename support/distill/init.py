@@ -19,7 +19,9 @@ def check_ipc(labels: torch.Tensor, ipc: int, classes: int) -> None:
     counts = torch.bincount(labels.cpu(), minlength=classes)
     if int(counts.min()) < ipc:
         c = int(counts.argmin())
-        raise ValueError(f"ipc={ipc} is larger than the {int(counts[c])} training examples of class {c}")
+        raise ValueError(
+            f"ipc={ipc} is larger than the {int(counts[c])} training examples of class {c}"
+        )
 
 
 def class_labels(ipc: int, classes: int) -> torch.Tensor:
@@ -27,7 +29,9 @@ def class_labels(ipc: int, classes: int) -> torch.Tensor:
     return torch.arange(classes).repeat_interleave(ipc)
 
 
-def random_indices(labels: torch.Tensor, ipc: int, classes: int, generator: torch.Generator) -> torch.Tensor:
+def random_indices(
+    labels: torch.Tensor, ipc: int, classes: int, generator: torch.Generator
+) -> torch.Tensor:
     """Indices of ``ipc`` random training examples per class (class-major)."""
     check_ipc(labels, ipc, classes)
     out = []
@@ -37,7 +41,9 @@ def random_indices(labels: torch.Tensor, ipc: int, classes: int, generator: torc
     return torch.cat(out)
 
 
-def kmeans_indices(features: torch.Tensor, labels: torch.Tensor, ipc: int, classes: int, seed: int = 0) -> torch.Tensor:
+def kmeans_indices(
+    features: torch.Tensor, labels: torch.Tensor, ipc: int, classes: int, seed: int = 0
+) -> torch.Tensor:
     """AST's representative selection: per class, k-means with ``k = ipc`` on ``features``
     and the real example nearest each centre (distinct examples; correct at ``ipc = 1``).
 
@@ -69,7 +75,12 @@ def kmeans_indices(features: torch.Tensor, labels: torch.Tensor, ipc: int, class
 
 
 @torch.no_grad()
-def expert_logits(spec: ConvNetSpec, params: torch.Tensor, images: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
+def expert_logits(
+    spec: ConvNetSpec, params: torch.Tensor, images: torch.Tensor, chunk: int = 1024
+) -> torch.Tensor:
     """Logits ``(n, classes)`` of one network ``params (P,)`` on ``images (n, C, H, W)``."""
-    parts = [forward(spec, params.reshape(1, -1), images[i : i + chunk][None])[0] for i in range(0, len(images), chunk)]
+    parts = [
+        forward(spec, params.reshape(1, -1), images[i : i + chunk][None])[0]
+        for i in range(0, len(images), chunk)
+    ]
     return torch.cat(parts)

@@ -10,16 +10,25 @@ import pandas as pd
 import torch
 
 
-def plot_synthetic(rows: Mapping[str, torch.Tensor], labels: torch.Tensor, to_pixels: Callable, classes: int):
+def plot_synthetic(
+    rows: Mapping[str, torch.Tensor], labels: torch.Tensor, to_pixels: Callable, classes: int
+):
     """One image per class (the first of each class) for every row of ``rows`` (label -> ``(n, C, H, W)``)."""
     first = [int(torch.nonzero(labels == c)[0]) for c in range(classes)]
-    fig, axes = plt.subplots(len(rows), classes, figsize=(0.9 * classes, 1.0 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), classes, figsize=(0.9 * classes, 1.0 * len(rows)), squeeze=False
+    )
     for r, (name, imgs) in enumerate(rows.items()):
         pix = to_pixels(imgs[first]).numpy()
         for c in range(classes):
             ax = axes[r, c]
             img = pix[c].transpose(1, 2, 0)
-            ax.imshow(img[..., 0] if img.shape[2] == 1 else img, cmap="gray_r" if img.shape[2] == 1 else None, vmin=0, vmax=1)
+            ax.imshow(
+                img[..., 0] if img.shape[2] == 1 else img,
+                cmap="gray_r" if img.shape[2] == 1 else None,
+                vmin=0,
+                vmax=1,
+            )
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
@@ -40,7 +49,11 @@ def plot_curves(names: list[str], losses: torch.Tensor, lrs: torch.Tensor, show:
             smooth = pd.DataFrame(val).rolling(10, min_periods=1).mean().to_numpy()
             line = ax.plot(it, smooth.mean(1), label=name)[0]
             ax.fill_between(it, smooth.min(1), smooth.max(1), color=line.get_color(), alpha=0.2)
-    a.set(xlabel="iteration", ylabel="matching loss (10-it. mean)", title="normalised parameter-matching loss")
+    a.set(
+        xlabel="iteration",
+        ylabel="matching loss (10-it. mean)",
+        title="normalised parameter-matching loss",
+    )
     b.set(xlabel="iteration", ylabel="learned synthetic rate alpha", title="learned learning rate")
     a.legend(fontsize=8)
     fig.tight_layout()
@@ -55,7 +68,11 @@ def plot_smoothness(changes: Mapping[str, torch.Tensor]):
         ep = np.arange(1, ch.shape[1] + 1)
         line = ax.plot(ep, ch.mean(0), marker="o", ms=3, label=name)[0]
         ax.fill_between(ep, ch.min(0), ch.max(0), color=line.get_color(), alpha=0.2)
-    ax.set(xlabel="epoch", ylabel=r"$\|\theta_{e}-\theta_{e-1}\| / \|\theta_{e-1}\|$", title="expert parameter change per epoch")
+    ax.set(
+        xlabel="epoch",
+        ylabel=r"$\|\theta_{e}-\theta_{e-1}\| / \|\theta_{e-1}\|$",
+        title="expert parameter change per epoch",
+    )
     ax.legend()
     fig.tight_layout()
     return fig
@@ -64,7 +81,9 @@ def plot_smoothness(changes: Mapping[str, torch.Tensor]):
 def plot_ablation(tables: Mapping[str, pd.DataFrame]):
     """One panel per table (title -> table with columns ``mean``, ``std``): bars of mean accuracy +- std."""
     n = max(len(t) for t in tables.values())
-    fig, axes = plt.subplots(1, len(tables), figsize=(5.2 * len(tables), 0.42 * n + 1.3), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(tables), figsize=(5.2 * len(tables), 0.42 * n + 1.3), squeeze=False
+    )
     for ax, (title, table) in zip(axes[0], tables.items()):
         y = np.arange(len(table))[::-1]
         ax.barh(y, table["mean"], xerr=table["std"], color=sns_colours(len(table)), capsize=3)

@@ -62,7 +62,9 @@ class SGDConfig:
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError(f"epochs and batch_size must be positive, got {self.epochs}, {self.batch_size}")
+            raise ValueError(
+                f"epochs and batch_size must be positive, got {self.epochs}, {self.batch_size}"
+            )
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if self.gp_norm not in ("pixel", "sample"):
@@ -90,16 +92,27 @@ def _gather(data: torch.Tensor, idx: torch.Tensor, shared: bool) -> torch.Tensor
 
 
 def batch_loss(
-    spec: ConvNetSpec, params: torch.Tensor, x: torch.Tensor, y: torch.Tensor, cfg: SGDConfig, epoch: int,
+    spec: ConvNetSpec,
+    params: torch.Tensor,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: SGDConfig,
+    epoch: int,
     generator: torch.Generator | None,
 ) -> torch.Tensor:
     """Per-network training loss ``(S,)`` on one batch ``x (S, B, ...)``, ``y (S, B)``."""
     S, B = y.shape
     xa = x
     if cfg.augment:
-        xa = aug.augment(x.reshape(S * B, *x.shape[2:]), cfg.augment, groups=S, generator=generator).reshape(x.shape)
+        xa = aug.augment(
+            x.reshape(S * B, *x.shape[2:]), cfg.augment, groups=S, generator=generator
+        ).reshape(x.shape)
     logits = forward(spec, params, xa)
-    ce = F.cross_entropy(logits.reshape(S * B, -1), y.reshape(-1), reduction="none").reshape(S, B).mean(1)
+    ce = (
+        F.cross_entropy(logits.reshape(S * B, -1), y.reshape(-1), reduction="none")
+        .reshape(S, B)
+        .mean(1)
+    )
     if cfg.clip_loss and epoch < 10:
         ce = ce * (0.5 + 0.05 * epoch)
     if cfg.grad_penalty > 0:
@@ -152,13 +165,21 @@ def train(
     spec.check_images(images, "images")
     n = images.shape[0] if shared else images.shape[1]
     if labels.shape != ((n,) if shared else (S, n)):
-        raise ValueError(f"labels must have shape {(n,) if shared else (S, n)}, got {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must have shape {(n,) if shared else (S, n)}, got {tuple(labels.shape)}"
+        )
     if not shared and images.shape[0] != S:
-        raise ValueError(f"per-network images must have leading dimension S={S}, got {tuple(images.shape)}")
+        raise ValueError(
+            f"per-network images must have leading dimension S={S}, got {tuple(images.shape)}"
+        )
     dev = params.device
     lr = torch.full((S,), cfg.lr, device=dev) if lr is None else lr.detach().to(dev).reshape(S)
     theta = params.detach().clone()
-    buf = torch.zeros_like(theta) if momentum_buffer is None else momentum_buffer.detach().clone().to(dev)
+    buf = (
+        torch.zeros_like(theta)
+        if momentum_buffer is None
+        else momentum_buffer.detach().clone().to(dev)
+    )
     for epoch in range(start_epoch, cfg.epochs):
         g = epoch_generator(seed, epoch)
         order = torch.argsort(torch.rand(S, n, generator=g), dim=1).to(dev)
@@ -181,7 +202,13 @@ def train(
 
 
 @torch.no_grad()
-def accuracy(spec: ConvNetSpec, params: torch.Tensor, images: torch.Tensor, labels: torch.Tensor, chunk: int = 512) -> torch.Tensor:
+def accuracy(
+    spec: ConvNetSpec,
+    params: torch.Tensor,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    chunk: int = 512,
+) -> torch.Tensor:
     """Accuracy of each of ``S`` networks on one shared test set: ``(S,)``."""
     spec.check_images(images, "images")
     S, correct = params.shape[0], torch.zeros(params.shape[0], device=params.device)

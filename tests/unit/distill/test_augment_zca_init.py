@@ -67,7 +67,9 @@ def test_representative_init_picks_real_images_one_per_class():
         d = ((feats[members] - feats[members].mean(0)) ** 2).sum(1)
         assert int(idx[c]) == int(members[d.argmin()])
     idx4 = kmeans_indices(feats, y, 4, 3)
-    assert len(set(idx4.tolist())) == 12 and torch.equal(y[idx4], torch.arange(3).repeat_interleave(4))
+    assert len(set(idx4.tolist())) == 12 and torch.equal(
+        y[idx4], torch.arange(3).repeat_interleave(4)
+    )
     with pytest.raises(ValueError, match="ipc=21 is larger than the 20"):
         random_indices(y, 21, 3, gen)
     assert np.array_equal(y[random_indices(y, 2, 3, gen)].numpy(), [0, 0, 1, 1, 2, 2])

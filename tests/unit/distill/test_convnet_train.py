@@ -7,11 +7,17 @@ from support.distill.train import SGDConfig, train
 
 @pytest.mark.parametrize(
     "spec",
-    [ConvNetSpec(1, 8, 10, width=6, depth=2), ConvNetSpec(1, 28, 10, width=4, depth=3), ConvNetSpec(3, 32, 5, width=4, depth=3)],
+    [
+        ConvNetSpec(1, 8, 10, width=6, depth=2),
+        ConvNetSpec(1, 28, 10, width=4, depth=3),
+        ConvNetSpec(3, 32, 5, width=4, depth=3),
+    ],
 )
 def test_functional_forward_equals_module(spec):
     params = init_params(spec, 3, torch.Generator().manual_seed(0))
-    params = params + 0.1 * torch.randn(params.shape, generator=torch.Generator().manual_seed(1))  # non-trivial norms
+    params = params + 0.1 * torch.randn(
+        params.shape, generator=torch.Generator().manual_seed(1)
+    )  # non-trivial norms
     x = torch.randn(3, 5, spec.channels, spec.size, spec.size)
     out = forward(spec, params, x)
     for s in range(3):
@@ -41,7 +47,15 @@ def test_batched_sgd_equals_torch_optim_on_module():
     spec = ConvNetSpec(1, 8, 3, width=4, depth=2)
     gen = torch.Generator().manual_seed(0)
     x, y = torch.randn(12, 1, 8, 8, generator=gen), torch.randint(3, (12,), generator=gen)
-    cfg = SGDConfig(epochs=3, lr=0.05, momentum=0.9, weight_decay=1e-3, batch_size=12, decay_epoch=2, decay_factor=0.5)
+    cfg = SGDConfig(
+        epochs=3,
+        lr=0.05,
+        momentum=0.9,
+        weight_decay=1e-3,
+        batch_size=12,
+        decay_epoch=2,
+        decay_factor=0.5,
+    )
     p0 = init_params(spec, 1, gen)
     ours = train(spec, p0, x, y, cfg)
     net = load_module(spec, p0[0])
@@ -52,4 +66,6 @@ def test_batched_sgd_equals_torch_optim_on_module():
         opt.zero_grad()
         torch.nn.functional.cross_entropy(net(x), y).backward()  # full batch: order is irrelevant
         opt.step()
-    torch.testing.assert_close(ours[0], torch.nn.utils.parameters_to_vector(net.parameters()), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        ours[0], torch.nn.utils.parameters_to_vector(net.parameters()), rtol=1e-4, atol=1e-5
+    )

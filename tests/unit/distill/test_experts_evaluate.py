@@ -33,10 +33,14 @@ def test_interrupted_expert_run_resumes_to_the_same_trajectory(tmp_path, make):
         train_experts(spec, x, y, cfg, 2, seed=1, cache=cache, on_epoch=stop, progress=False)
     assert len(list(cache.dir.glob("*.joblib"))) == 4  # init + epochs 1..3, each written whole
     seen = []
-    resumed = train_experts(spec, x, y, cfg, 2, seed=1, cache=cache, on_epoch=seen.append, progress=False).trajectories
+    resumed = train_experts(
+        spec, x, y, cfg, 2, seed=1, cache=cache, on_epoch=seen.append, progress=False
+    ).trajectories
     assert seen == [4, 5]  # only the missing epochs were trained
     torch.testing.assert_close(resumed, reference, rtol=0, atol=0)
-    again = train_experts(spec, x, y, cfg, 2, seed=1, cache=cache, on_epoch=seen.append, progress=False)
+    again = train_experts(
+        spec, x, y, cfg, 2, seed=1, cache=cache, on_epoch=seen.append, progress=False
+    )
     assert seen == [4, 5] and torch.equal(again.trajectories, reference)
 
 
@@ -47,7 +51,18 @@ def test_evaluate_shapes_and_report_switch():
     cfg = eval_config(4, batch_size=8)
     acc = evaluate(spec, sets, y[:8], torch.tensor([0.01, 0.02]), x, y, cfg, n_nets=3)
     assert acc.shape == (2, 3) and ((acc >= 0) & (acc <= 1)).all()
-    best = evaluate(spec, sets, y[:8], torch.tensor([0.01, 0.02]), x, y, cfg, n_nets=3, report="max", test_every=1)
+    best = evaluate(
+        spec,
+        sets,
+        y[:8],
+        torch.tensor([0.01, 0.02]),
+        x,
+        y,
+        cfg,
+        n_nets=3,
+        report="max",
+        test_every=1,
+    )
     assert (best >= acc - 1e-6).all()
     with pytest.raises(ValueError, match="report"):
         evaluate(spec, sets, y[:8], 0.01, x, y, cfg, report="best")

@@ -43,11 +43,17 @@ def test_gradient_wrt_synthetic_images_matches_finite_differences():
             xp, xm = x.detach().clone(), x.detach().clone()
             xp[idx] += eps
             xm[idx] -= eps
-            fd = (_unrolled_loss(spec, start, target, xp, y, lr.detach(), 3)
-                  - _unrolled_loss(spec, start, target, xm, y, lr.detach(), 3)).detach() / (2 * eps)
-            assert math.isclose(float(gx[idx].detach()), float(fd.detach()), rel_tol=1e-5, abs_tol=1e-9)
-        fd_lr = (_unrolled_loss(spec, start, target, x.detach(), y, lr.detach() + eps, 3)
-                 - _unrolled_loss(spec, start, target, x.detach(), y, lr.detach() - eps, 3)) / (2 * eps)
+            fd = (
+                _unrolled_loss(spec, start, target, xp, y, lr.detach(), 3)
+                - _unrolled_loss(spec, start, target, xm, y, lr.detach(), 3)
+            ).detach() / (2 * eps)
+            assert math.isclose(
+                float(gx[idx].detach()), float(fd.detach()), rel_tol=1e-5, abs_tol=1e-9
+            )
+        fd_lr = (
+            _unrolled_loss(spec, start, target, x.detach(), y, lr.detach() + eps, 3)
+            - _unrolled_loss(spec, start, target, x.detach(), y, lr.detach() - eps, 3)
+        ) / (2 * eps)
         assert math.isclose(float(glr), float(fd_lr), rel_tol=1e-5)
     finally:
         torch.set_default_dtype(torch.float32)
@@ -64,37 +70,104 @@ def _toy(epochs=4):
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(30, 1, 8, 8, generator=gen)
     y = torch.arange(3).repeat(10)
-    traj = torch.cumsum(0.01 * torch.randn(2, epochs + 1, spec.num_params, generator=gen), 1) + init_params(spec)
+    traj = torch.cumsum(
+        0.01 * torch.randn(2, epochs + 1, spec.num_params, generator=gen), 1
+    ) + init_params(spec)
     return spec, x, y, {"plain": ExpertSet(traj, plain_experts(epochs), spec)}
 
 
 def test_distill_runs_keeps_lr_positive_and_changes_images():
     spec, x, y, experts = _toy()
-    cfg = DistillConfig(ipc=2, iterations=3, syn_steps=4, expert_epochs=2, max_start_epoch=2, lr_img=10.0,
-                        lr_lr=1e-3, batch_syn=3, min_lr=1e-4)
-    variants = [Variant("MTT"), Variant("all", init="kmeans", balance=True, intermediate="adaptive", perturb=True,
-                                        student_momentum=0.9)]
+    cfg = DistillConfig(
+        ipc=2,
+        iterations=3,
+        syn_steps=4,
+        expert_epochs=2,
+        max_start_epoch=2,
+        lr_img=10.0,
+        lr_lr=1e-3,
+        batch_syn=3,
+        min_lr=1e-4,
+    )
+    variants = [
+        Variant("MTT"),
+        Variant(
+            "all",
+            init="kmeans",
+            balance=True,
+            intermediate="adaptive",
+            perturb=True,
+            student_momentum=0.9,
+        ),
+    ]
     res = distill(spec, x, y, experts, variants, cfg, seeds=[0, 1], progress=False)
     assert res.images.shape == (4, 6, 1, 8, 8) and res.losses.shape == (3, 4)
     assert torch.isfinite(res.losses).all() and (res.lrs >= 1e-4).all()
     assert not torch.allclose(res.images, res.init_images)
     # seeds pair the random initial images across variants
-    assert torch.equal(res.init_images[0], distill(spec, x, y, experts, variants[:1], cfg, seeds=[0], progress=False).init_images[0])
+    assert torch.equal(
+        res.init_images[0],
+        distill(spec, x, y, experts, variants[:1], cfg, seeds=[0], progress=False).init_images[0],
+    )
 
 
 def test_distill_errors_are_clear():
     spec, x, y, experts = _toy(epochs=4)
     base = dict(iterations=1, syn_steps=2, expert_epochs=2, lr_img=1.0, lr_lr=1e-5)
     with pytest.raises(ValueError, match="max_start_epoch=4 and expert_epochs=2"):
-        distill(spec, x, y, experts, [Variant("MTT")], DistillConfig(ipc=1, max_start_epoch=4, **base), progress=False)
+        distill(
+            spec,
+            x,
+            y,
+            experts,
+            [Variant("MTT")],
+            DistillConfig(ipc=1, max_start_epoch=4, **base),
+            progress=False,
+        )
     with pytest.raises(ValueError, match="ipc=11 is larger than the 10"):
-        distill(spec, x, y, experts, [Variant("MTT")], DistillConfig(ipc=11, max_start_epoch=1, **base), progress=False)
+        distill(
+            spec,
+            x,
+            y,
+            experts,
+            [Variant("MTT")],
+            DistillConfig(ipc=11, max_start_epoch=1, **base),
+            progress=False,
+        )
     with pytest.raises(ValueError, match="trailing image shape"):
-        distill(spec, x[:, :, :7, :7], y, experts, [Variant("MTT")], DistillConfig(ipc=1, max_start_epoch=1, **base))
+        distill(
+            spec,
+            x[:, :, :7, :7],
+            y,
+            experts,
+            [Variant("MTT")],
+            DistillConfig(ipc=1, max_start_epoch=1, **base),
+        )
     with pytest.raises(ValueError, match="intermediate matching needs"):
-        distill(spec, x, y, experts, [Variant("I", intermediate="uniform")],
-                DistillConfig(ipc=1, max_start_epoch=1, iterations=1, syn_steps=1, expert_epochs=2, lr_img=1.0, lr_lr=1e-5))
+        distill(
+            spec,
+            x,
+            y,
+            experts,
+            [Variant("I", intermediate="uniform")],
+            DistillConfig(
+                ipc=1,
+                max_start_epoch=1,
+                iterations=1,
+                syn_steps=1,
+                expert_epochs=2,
+                lr_img=1.0,
+                lr_lr=1e-5,
+            ),
+        )
     with pytest.raises(ValueError, match="expert set 'smooth'"):
-        distill(spec, x, y, experts, [Variant("S", experts="smooth")], DistillConfig(ipc=1, max_start_epoch=1, **base))
+        distill(
+            spec,
+            x,
+            y,
+            experts,
+            [Variant("S", experts="smooth")],
+            DistillConfig(ipc=1, max_start_epoch=1, **base),
+        )
     with pytest.raises(ValueError, match="augmentation families"):
         DistillConfig(ipc=1, max_start_epoch=1, augment=("colour",), **base)
