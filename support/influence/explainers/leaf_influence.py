@@ -21,6 +21,7 @@ import torch
 from ...core.progress import progress
 from ...core.runtime import select_device
 from ..trace import leaf_product
+from ._threads import torch_threads
 from .base import Explainer
 
 
@@ -67,7 +68,8 @@ class LeafInfluence(Explainer):
         if self.verbose:
             it = progress(it, desc="LeafInfluence", total=len(it))
         for s in it:
-            blocks.append(self._derivatives(np.arange(s, min(n, s + bs))).cpu())
+            with torch_threads(self.device_):
+                blocks.append(self._derivatives(np.arange(s, min(n, s + bs))).cpu())
         self.dleaf_ = torch.cat(blocks).numpy()  # (n, total_leaves): d stored leaf / d removal
 
     def _derivatives(self, rows: np.ndarray) -> torch.Tensor:

@@ -16,6 +16,7 @@ import torch
 
 from ...core.progress import progress
 from ...core.runtime import select_device
+from ._threads import torch_threads
 from .base import Explainer
 from .leaf_influence import _batch_size
 
@@ -49,7 +50,8 @@ class LeafRefit(Explainer):
         if self.verbose:
             it = progress(it, desc="LeafRefit", total=len(it))
         for s in it:
-            blocks.append(self.refit(np.arange(s, min(tr.n, s + bs))).cpu())
+            with torch_threads(self.device_):
+                blocks.append(self.refit(np.arange(s, min(tr.n, s + bs))).cpu())
         self.leaf_values_ = torch.cat(blocks).numpy()  # (n, total_leaves): refitted stored leaves per removal
 
     def refit(self, rows, weight: float = 1.0) -> torch.Tensor:

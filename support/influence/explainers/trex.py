@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from ._threads import torch_threads
 from .base import Explainer
 from .kernels import tree_features
 
@@ -75,7 +76,8 @@ class Trex(Explainer):
             obj.backward()
             return obj
 
-        opt.step(closure)
+        with torch_threads("cpu"):
+            opt.step(closure)
         return W.detach().numpy()
 
     def _surrogate_loss(self, Z, Y):
