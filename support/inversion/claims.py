@@ -73,7 +73,11 @@ def evaluate_claims(scores: pd.DataFrame, batch: pd.DataFrame | None = None) -> 
             spread=f"± {dia[worst][1]:.3f} (std, at {worst[0]}, p={worst[1]:g})",
             criterion="mean SSIM >= 0.9 in every setup and at every p",
             passed=all(v[0] >= 0.9 for v in dia.values()),
-            note=cells,
+            note="cells below 0.9: "
+            + (
+                ", ".join(f"{s} p={p:g}: {v[0]:.2f}" for (s, p), v in dia.items() if v[0] < 0.9)
+                or "none"
+            ),
         )
     )
 
@@ -173,7 +177,8 @@ def evaluate_claims(scores: pd.DataFrame, batch: pd.DataFrame | None = None) -> 
     note = ""
     if batch is not None and len(batch):
         bacc = float(batch.groupby(["p", "seed", "batch"]).label_acc.first().mean())
-        note = f"batch of {batch.groupby(['p', 'seed', 'batch']).size().iloc[0]} (Yin et al. rule): accuracy {bacc:.2f}"
+        bsize = int(batch.groupby(["p", "attack", "seed", "batch"]).size().iloc[0])
+        note = f"batches of {bsize} (Yin et al. rule, distinct labels): accuracy {bacc:.2f}"
     out.append(
         dict(
             id="C9",

@@ -46,7 +46,7 @@ class InversionConfig:
     n_images: int = 5
     n_seeds: int = 2
     iterations: tuple[tuple[str, int], ...] = (
-        ("mlp", 150),
+        ("mlp", 250),
         ("cnn", 200),
         ("vit", 300),
         ("resnet18", 300),
@@ -61,10 +61,10 @@ class InversionConfig:
     vit_mlp_dim: int = 64
     vit_patch: int = 4
     batch_size: int = 4
-    batch_rates: tuple[float, ...] = (0.0, 0.1, 0.5)
+    batch_rates: tuple[float, ...] = (0.0, 0.5)
     n_batches: int = 2
     batch_setup: tuple[str, str, int] = ("mlp", "mnist", 16)
-    dlg_iterations: int = 30
+    dlg_iterations: int = 10
     threads: int | None = 1
 
     def model_kwargs(self, arch: str) -> dict:

@@ -64,7 +64,7 @@ def dropout_sweep(
     each batch of ``batch_size`` images the client computes its gradient with
     dropout active (masks recorded), and every attack in ``attacks`` (plus
     ``ablations`` at ``ablation_rates``) reconstructs it. All jobs of a seed run
-    in one vectorised optimisation.
+    in one vectorised optimisation. WIIG is not run at p = 0, where it is IG.
 
     Parameters
     ----------
@@ -104,6 +104,8 @@ def dropout_sweep(
         for p in rates:
             set_dropout_rate(model, p)
             names = list(attacks) + (list(ablations) if p in ablation_rates else [])
+            if p == 0:  # WIIG's all-ones masks at p = 0 make it the very same problem as IG
+                names = [n for n in names if n != "wiig" or "ig" not in names]
             for b in range(len(images) // batch_size):
                 sl = slice(b * batch_size, (b + 1) * batch_size)
                 upd = client_update(

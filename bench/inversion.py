@@ -1,0 +1,135 @@
+"""Attack iterations per second for each model: our batched engine vs a reference-style loop.
+
+The reference implementation (dAI-SY-Group/DropoutInversionAttack) is not
+installable here; its inner loop is plain autograd, one problem at a time
+(forward, ``autograd.grad(create_graph=True)``, cosine loss, backward, Adam).
+``reference_loop`` re-creates that loop on the same model so both are timed on
+the same inputs. Ours solves N problems in one ``vmap``-ed step.
+
+Usage: .venv/bin/python bench/inversion.py [--device cpu|cuda] [--iters 20] [--problems 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from torch import nn
+
+from support.inversion.client import client_update
+from support.inversion.engine import Problem, Settings, prepare, run
+from support.inversion.masks import dropout_layers, mask_shapes
+from support.inversion.models import build_model
+
+MODELS = {
+    "mlp (w512, 1x28x28)": ("mlp", (1, 28, 28), dict(width=512)),
+    "cnn (16/32/64, 3x32x32)": ("cnn", (3, 32, 32), dict(channels=(16, 32, 64))),
+    "vit (d256x4, 3x32x32)": ("vit", (3, 32, 32), {}),
+    "resnet18-gn (3x32x32)": ("resnet18", (3, 32, 32), {}),
+}
+
+
+def _problems(model, shape, n, device, p):
+    x = torch.randn(1, *shape, device=device)
+    upd = client_update(model, x, torch.tensor([1], device=device), seed=0)
+    net = prepare(model)
+    shapes = mask_shapes(net, (1, *shape))
+    probs = [
+        Problem(
+            upd.gradients,
+            upd.labels,
+            torch.randn(1, *shape),
+            {k: torch.bernoulli(torch.full(s, 1 - p)) for k, s in shapes.items()},
+            {k: 1 / (1 - p) for k in shapes},
+            p=p,
+            learn_masks=True,
+            mask_reg=1e-4,
+        )
+        for _ in range(n)
+    ]
+    return net, probs, upd
+
+
+def ours(model, shape, n, iters, device, p=0.25):
+    net, probs, _ = _problems(model, shape, n, device, p)
+    run(net, probs, Settings(iterations=2))  # warm-up
+    _sync(device)
+    t = time.perf_counter()
+    run(net, probs, Settings(iterations=iters))
+    _sync(device)
+    return iters / (time.perf_counter() - t)
+
+
+def reference_loop(model, shape, n, iters, device, p=0.25):
+    """Per-problem plain-autograd DIA loop (the reference code's structure); returns problem-iterations / s / n."""
+    net, probs, upd = _problems(model, shape, 1, device, p)
+    layers = dropout_layers(net)
+    params = [q for q in net.parameters()]
+    for q in params:
+        q.requires_grad_(True)
+    target = upd.gradients
+    tnorm = torch.sqrt(sum((t**2).sum() for t in target))
+    x = probs[0].x0.to(device).requires_grad_(True)
+    masks = [probs[0].masks0[k].to(device).requires_grad_(True) for k in layers]
+    for m in layers.values():
+        m.scale = torch.tensor(1 / (1 - p), device=device)
+    opt = torch.optim.Adam([x, *masks], lr=0.1)
+
+    def step():
+        for m, mk in zip(layers.values(), masks):
+            m.mask = mk
+        loss = nn.functional.cross_entropy(net(x), upd.labels)
+        g = torch.autograd.grad(loss, params, create_graph=True)
+        dot = sum((a * b).sum() for a, b in zip(g, target))
+        norm = torch.sqrt(sum((a * a).sum() for a in g))
+        obj = (
+            1 - dot / (norm * tnorm + 1e-8) + 1e-4 * sum(((1 - m.mean()) - p).abs() for m in masks)
+        )
+        opt.zero_grad()
+        obj.backward()
+        x.grad.sign_()
+        opt.step()
+        with torch.no_grad():
+            for m in masks:
+                m.clamp_(0, 1)
+
+    step()
+    _sync(device)
+    t = time.perf_counter()
+    for _ in range(iters * n):
+        step()
+    _sync(device)
+    return iters / (time.perf_counter() - t)
+
+
+def _sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--iters", type=int, default=10)
+    ap.add_argument("--problems", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    print(
+        f"device {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
+        f"{args.problems} DIA problems (batch size 1, p=0.25), {args.iters} iterations"
+    )
+    print(
+        f"{'model':28s} {'ours 1 prob it/s':>17s} {'ours N probs it/s':>18s} {'ref loop it/s (N)':>18s} {'speed-up':>9s}"
+    )
+    for label, (arch, shape, kw) in MODELS.items():
+        model = build_model(arch, shape, p=0.25, seed=0, **kw).to(args.device)
+        one = ours(model, shape, 1, args.iters, args.device)
+        many = ours(model, shape, args.problems, args.iters, args.device)
+        ref = reference_loop(model, shape, args.problems, args.iters, args.device)
+        print(f"{label:28s} {one:17.1f} {many:18.2f} {ref:18.2f} {many / ref:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
