@@ -7,8 +7,19 @@ from dataclasses import dataclass
 from ..core.profiles import select_profile
 from .data import PAPER_DATASETS
 
-ALL_METHODS = ("boostin", "leaf_inf_sp", "trex", "tree_sim", "leaf_inf", "leaf_refit", "subsample", "loo",
-               "input_sim", "target", "random")
+ALL_METHODS = (
+    "boostin",
+    "leaf_inf_sp",
+    "trex",
+    "tree_sim",
+    "leaf_inf",
+    "leaf_refit",
+    "subsample",
+    "loo",
+    "input_sim",
+    "target",
+    "random",
+)
 
 
 @dataclass(frozen=True)
@@ -59,20 +70,50 @@ class Config:
 
 PROFILES = {
     "smoke": Config(
-        combos=(("breast_cancer", "lightgbm"), ("wine_sk", "lightgbm")), n_estimators=10, max_leaves=7, max_train=150,
-        n_test=2, single_fracs=(0.01, 0.04), set_fracs=(0.1, 0.3), fix_fracs=(0.1, 0.3), subsample_iter=10,
-        cost_sizes=(100, 200, 300, 400), cost_trees=10,
+        combos=(("breast_cancer", "lightgbm"), ("wine_sk", "lightgbm")),
+        n_estimators=10,
+        max_leaves=7,
+        max_train=150,
+        n_test=2,
+        single_fracs=(0.01, 0.04),
+        set_fracs=(0.1, 0.3),
+        fix_fracs=(0.1, 0.3),
+        subsample_iter=10,
+        cost_sizes=(100, 200, 300, 400),
+        cost_trees=10,
     ),
     "cpu": Config(
-        combos=(("breast_cancer", "lightgbm"), ("wine_sk", "lightgbm"), ("diabetes_sk", "lightgbm")),
-        n_estimators=30, max_leaves=15, max_train=300, n_test=4, single_fracs=(0.005, 0.02, 0.04),
-        set_fracs=(0.1, 0.3), fix_fracs=(0.1, 0.2, 0.3), subsample_iter=30, cost_sizes=(250, 500, 1000, 2000),
+        combos=(
+            ("breast_cancer", "lightgbm"),
+            ("wine_sk", "lightgbm"),
+            ("diabetes_sk", "lightgbm"),
+        ),
+        n_estimators=30,
+        max_leaves=15,
+        max_train=300,
+        n_test=4,
+        single_fracs=(0.005, 0.02, 0.04),
+        set_fracs=(0.1, 0.3),
+        fix_fracs=(0.1, 0.2, 0.3),
+        subsample_iter=30,
+        cost_sizes=(250, 500, 1000, 2000),
     ),
     "paper": Config(
-        combos=tuple((d, lib) for d in PAPER_DATASETS for lib in ("lightgbm", "sklearn_hgb", "xgboost", "catboost")),
-        n_estimators=100, max_leaves=31, n_test=100, single_fracs=(0.001, 0.005, 0.01, 0.015, 0.02),
-        set_fracs=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5), fix_fracs=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3),
-        subsample_iter=4000, loo_max_n=20000, leaf_max_n=20000, cost_sizes=(1000, 2000, 4000, 8000, 16000),
+        combos=tuple(
+            (d, lib)
+            for d in PAPER_DATASETS
+            for lib in ("lightgbm", "sklearn_hgb", "xgboost", "catboost")
+        ),
+        n_estimators=100,
+        max_leaves=31,
+        n_test=100,
+        single_fracs=(0.001, 0.005, 0.01, 0.015, 0.02),
+        set_fracs=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
+        fix_fracs=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3),
+        subsample_iter=4000,
+        loo_max_n=20000,
+        leaf_max_n=20000,
+        cost_sizes=(1000, 2000, 4000, 8000, 16000),
     ),
 }
 

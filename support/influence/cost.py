@@ -39,7 +39,9 @@ class PeakRSS:
         self.peak_mb = (self._peak - self._start) / 2**20
 
 
-def time_methods(make_data, make_model, methods, sizes, repeats: int = 1, params=None) -> pd.DataFrame:
+def time_methods(
+    make_data, make_model, methods, sizes, repeats: int = 1, params=None
+) -> pd.DataFrame:
     """Fit and one-test-example influence time and peak memory per method and training size.
 
     Parameters
@@ -68,7 +70,16 @@ def time_methods(make_data, make_model, methods, sizes, repeats: int = 1, params
                     t2 = time.perf_counter()
                 best_fit, best_inf = min(best_fit, t1 - t0), min(best_inf, t2 - t1)
                 peak = max(peak, mem.peak_mb)
-            rows.append(dict(method=m, n=n, fit_s=best_fit, influence_s=best_inf, total_s=best_fit + best_inf, peak_mb=peak))
+            rows.append(
+                dict(
+                    method=m,
+                    n=n,
+                    fit_s=best_fit,
+                    influence_s=best_inf,
+                    total_s=best_fit + best_inf,
+                    peak_mb=peak,
+                )
+            )
     return pd.DataFrame(rows)
 
 

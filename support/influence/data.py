@@ -38,31 +38,155 @@ class Spec:
 
 
 PAPER_DATASETS: dict[str, Spec] = {
-    "adult": Spec("binary", ("adult.data",), UCI + "2/adult", 14, (">50K",), sep=r",\s*", header=None, n_paper=48842),
-    "bank_marketing": Spec("binary", ("bank-additional-full.csv",), UCI + "222/bank+marketing", "y", ("yes",), sep=";", n_paper=41188),
-    "compas": Spec("binary", ("propublica_data_for_fairml.csv",), "https://www.kaggle.com/danofer/compass", "Two_yr_Recidivism", (1,), n_paper=6172),
-    "credit_card": Spec("binary", ("default of credit card clients.xls",), UCI + "350", "default payment next month", (1,), header=1, drop=("ID",), n_paper=30000),
-    "diabetes": Spec("binary", ("diabetic_data.csv",), UCI + "296", "readmitted", ("<30", ">30"), drop=("encounter_id", "patient_nbr"), n_paper=101766),
-    "flight_delays": Spec("binary", ("flight_delays_train.csv",), "https://www.kaggle.com/kashnitsky/mlcourse", "dep_delayed_15min", ("Y",), n_paper=100000),
-    "german_credit": Spec("binary", ("german.data",), UCI + "144", 20, (2,), sep=r"\s+", header=None, n_paper=1000),
-    "htru2": Spec("binary", ("HTRU_2.csv",), UCI + "372/htru2", 8, (1,), header=None, n_paper=17898),
-    "no_show": Spec("binary", ("KaggleV2-May-2016.csv",), "https://www.kaggle.com/joniarroba/noshowappointments", "No-show", ("Yes",),
-                    drop=("PatientId", "AppointmentID", "ScheduledDay", "AppointmentDay"), n_paper=110527),
-    "spambase": Spec("binary", ("spambase.data",), UCI + "94/spambase", 57, (1,), header=None, n_paper=4601),
-    "surgical": Spec("binary", ("Surgical-deepnet.csv",), "https://www.kaggle.com/omnamahshivai/surgical-dataset-binary-classification", "complication", (1,), n_paper=14635),
-    "twitter": Spec("binary", ("twitter.csv",), "the paper's authors (first 250,000 rows; jjbrophy47/tree_influence)", "label", (1,), n_paper=250000),
-    "vaccine": Spec("binary", ("training_set_features.csv", "training_set_labels.csv"), "https://www.drivendata.org/competitions/66/flu-shot-learning/",
-                    "h1n1_vaccine", (1,), join_on="respondent_id", n_paper=26707),
+    "adult": Spec(
+        "binary",
+        ("adult.data",),
+        UCI + "2/adult",
+        14,
+        (">50K",),
+        sep=r",\s*",
+        header=None,
+        n_paper=48842,
+    ),
+    "bank_marketing": Spec(
+        "binary",
+        ("bank-additional-full.csv",),
+        UCI + "222/bank+marketing",
+        "y",
+        ("yes",),
+        sep=";",
+        n_paper=41188,
+    ),
+    "compas": Spec(
+        "binary",
+        ("propublica_data_for_fairml.csv",),
+        "https://www.kaggle.com/danofer/compass",
+        "Two_yr_Recidivism",
+        (1,),
+        n_paper=6172,
+    ),
+    "credit_card": Spec(
+        "binary",
+        ("default of credit card clients.xls",),
+        UCI + "350",
+        "default payment next month",
+        (1,),
+        header=1,
+        drop=("ID",),
+        n_paper=30000,
+    ),
+    "diabetes": Spec(
+        "binary",
+        ("diabetic_data.csv",),
+        UCI + "296",
+        "readmitted",
+        ("<30", ">30"),
+        drop=("encounter_id", "patient_nbr"),
+        n_paper=101766,
+    ),
+    "flight_delays": Spec(
+        "binary",
+        ("flight_delays_train.csv",),
+        "https://www.kaggle.com/kashnitsky/mlcourse",
+        "dep_delayed_15min",
+        ("Y",),
+        n_paper=100000,
+    ),
+    "german_credit": Spec(
+        "binary", ("german.data",), UCI + "144", 20, (2,), sep=r"\s+", header=None, n_paper=1000
+    ),
+    "htru2": Spec(
+        "binary", ("HTRU_2.csv",), UCI + "372/htru2", 8, (1,), header=None, n_paper=17898
+    ),
+    "no_show": Spec(
+        "binary",
+        ("KaggleV2-May-2016.csv",),
+        "https://www.kaggle.com/joniarroba/noshowappointments",
+        "No-show",
+        ("Yes",),
+        drop=("PatientId", "AppointmentID", "ScheduledDay", "AppointmentDay"),
+        n_paper=110527,
+    ),
+    "spambase": Spec(
+        "binary", ("spambase.data",), UCI + "94/spambase", 57, (1,), header=None, n_paper=4601
+    ),
+    "surgical": Spec(
+        "binary",
+        ("Surgical-deepnet.csv",),
+        "https://www.kaggle.com/omnamahshivai/surgical-dataset-binary-classification",
+        "complication",
+        (1,),
+        n_paper=14635,
+    ),
+    "twitter": Spec(
+        "binary",
+        ("twitter.csv",),
+        "the paper's authors (first 250,000 rows; jjbrophy47/tree_influence)",
+        "label",
+        (1,),
+        n_paper=250000,
+    ),
+    "vaccine": Spec(
+        "binary",
+        ("training_set_features.csv", "training_set_labels.csv"),
+        "https://www.drivendata.org/competitions/66/flu-shot-learning/",
+        "h1n1_vaccine",
+        (1,),
+        join_on="respondent_id",
+        n_paper=26707,
+    ),
     "concrete": Spec("regression", ("Concrete_Data.xls",), UCI + "165", -1, n_paper=1030),
-    "energy": Spec("regression", ("ENB2012_data.xlsx",), UCI + "242/energy+efficiency", "Y1", drop=("Y2",), n_paper=768),
-    "life": Spec("regression", ("Life Expectancy Data.csv",), "https://www.kaggle.com/kumarajarshi/life-expectancy-who", "Life expectancy ", n_paper=2928),
-    "naval": Spec("regression", ("data.txt",), UCI + "316", 17, sep=r"\s+", header=None, drop=(16,), n_paper=11934),
-    "obesity": Spec("regression", ("Nutrition__Physical_Activity__and_Obesity_-_Behavioral_Risk_Factor_Surveillance_System.csv",),
-                    "https://www.kaggle.com/spittman1248/cdc-data-nutrition-physical-activity-obesity", "Data_Value", n_paper=50000),
+    "energy": Spec(
+        "regression",
+        ("ENB2012_data.xlsx",),
+        UCI + "242/energy+efficiency",
+        "Y1",
+        drop=("Y2",),
+        n_paper=768,
+    ),
+    "life": Spec(
+        "regression",
+        ("Life Expectancy Data.csv",),
+        "https://www.kaggle.com/kumarajarshi/life-expectancy-who",
+        "Life expectancy ",
+        n_paper=2928,
+    ),
+    "naval": Spec(
+        "regression",
+        ("data.txt",),
+        UCI + "316",
+        17,
+        sep=r"\s+",
+        header=None,
+        drop=(16,),
+        n_paper=11934,
+    ),
+    "obesity": Spec(
+        "regression",
+        (
+            "Nutrition__Physical_Activity__and_Obesity_-_Behavioral_Risk_Factor_Surveillance_System.csv",
+        ),
+        "https://www.kaggle.com/spittman1248/cdc-data-nutrition-physical-activity-obesity",
+        "Data_Value",
+        n_paper=50000,
+    ),
     "power": Spec("regression", ("Folds5x2_pp.xlsx",), UCI + "294", "PE", n_paper=9568),
     "protein": Spec("regression", ("CASP.csv",), UCI + "265", "RMSD", n_paper=45730),
-    "wine": Spec("regression", ("winequality-red.csv", "winequality-white.csv"), UCI + "186/wine+quality", "quality", sep=";", n_paper=6497),
-    "bean": Spec("multiclass", ("Dry_Bean_Dataset.xlsx",), UCI + "602/dry+bean+dataset", "Class", n_paper=13611),
+    "wine": Spec(
+        "regression",
+        ("winequality-red.csv", "winequality-white.csv"),
+        UCI + "186/wine+quality",
+        "quality",
+        sep=";",
+        n_paper=6497,
+    ),
+    "bean": Spec(
+        "multiclass",
+        ("Dry_Bean_Dataset.xlsx",),
+        UCI + "602/dry+bean+dataset",
+        "Class",
+        n_paper=13611,
+    ),
 }
 
 EMBEDDED = ("breast_cancer", "diabetes_sk", "wine_sk", "digits", "synth")
@@ -73,8 +197,12 @@ def _read(path: Path, spec: Spec) -> pd.DataFrame:
         try:
             return pd.read_excel(path, header=spec.header)
         except ImportError as err:
-            raise ImportError(f"reading {path.name} needs an Excel reader (openpyxl or xlrd): {err}") from err
-    return pd.read_csv(path, sep=spec.sep, header=spec.header, engine="python" if len(spec.sep) > 1 else "c")
+            raise ImportError(
+                f"reading {path.name} needs an Excel reader (openpyxl or xlrd): {err}"
+            ) from err
+    return pd.read_csv(
+        path, sep=spec.sep, header=spec.header, engine="python" if len(spec.sep) > 1 else "c"
+    )
 
 
 def load_paper_dataset(name: str, data_dir) -> tuple[np.ndarray, np.ndarray, str]:
@@ -95,7 +223,11 @@ def load_paper_dataset(name: str, data_dir) -> tuple[np.ndarray, np.ndarray, str
         if not p.is_file():
             raise MissingDataError(p, name, spec.source)
     if spec.join_on:
-        df = _read(paths[0], spec).merge(_read(paths[1], spec), on=spec.join_on).drop(columns=[spec.join_on])
+        df = (
+            _read(paths[0], spec)
+            .merge(_read(paths[1], spec), on=spec.join_on)
+            .drop(columns=[spec.join_on])
+        )
     else:
         df = pd.concat([_read(p, spec) for p in paths], ignore_index=True)
     target = df.columns[spec.target] if isinstance(spec.target, int) else spec.target
@@ -105,9 +237,17 @@ def load_paper_dataset(name: str, data_dir) -> tuple[np.ndarray, np.ndarray, str
     df = df.drop(columns=[target, *[c for c in spec.drop if c in df.columns]])
     if spec.task == "binary":
         if pd.api.types.is_numeric_dtype(y_raw):
-            y = y_raw.isin([float(v) for v in spec.positive if not isinstance(v, str)]).to_numpy(np.int64)
+            y = y_raw.isin([float(v) for v in spec.positive if not isinstance(v, str)]).to_numpy(
+                np.int64
+            )
         else:
-            y = y_raw.astype(str).str.strip().str.rstrip(".").isin([str(v) for v in spec.positive]).to_numpy(np.int64)
+            y = (
+                y_raw.astype(str)
+                .str.strip()
+                .str.rstrip(".")
+                .isin([str(v) for v in spec.positive])
+                .to_numpy(np.int64)
+            )
     elif spec.task == "multiclass":
         y = pd.factorize(y_raw, sort=True)[0].astype(np.int64)
     else:
@@ -122,7 +262,9 @@ def load_paper_dataset(name: str, data_dir) -> tuple[np.ndarray, np.ndarray, str
     return X, y, spec.task
 
 
-def load_embedded(name: str, n_synth: int = 2000, seed: int = 1) -> tuple[np.ndarray, np.ndarray, str]:
+def load_embedded(
+    name: str, n_synth: int = 2000, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray, str]:
     """An embedded data set: scikit-learn's breast cancer, diabetes, wine, digits, or the reference's synthetic set.
 
     ``synth`` is the reference repo's recipe, ``make_classification(n, 40 features,
@@ -143,8 +285,14 @@ def load_embedded(name: str, n_synth: int = 2000, seed: int = 1) -> tuple[np.nda
         X, y = ds.load_digits(return_X_y=True)
         return X, y, "multiclass"
     if name == "synth":
-        X, y = ds.make_classification(n_samples=n_synth, n_features=40, n_informative=5, n_redundant=5,
-                                      flip_y=0.05, random_state=seed)
+        X, y = ds.make_classification(
+            n_samples=n_synth,
+            n_features=40,
+            n_informative=5,
+            n_redundant=5,
+            flip_y=0.05,
+            random_state=seed,
+        )
         return X, y, "binary"
     raise ValueError(f"name must be one of {EMBEDDED}, got {name!r}")
 
@@ -154,7 +302,9 @@ def load_dataset(name: str, data_dir=None, **kw):
     if name in EMBEDDED:
         return load_embedded(name, **kw)
     if data_dir is None:
-        raise ValueError(f"data set {name!r} is read from DATA_DIR; pass data_dir (the paper profile)")
+        raise ValueError(
+            f"data set {name!r} is read from DATA_DIR; pass data_dir (the paper profile)"
+        )
     return load_paper_dataset(name, data_dir)
 
 

@@ -104,17 +104,25 @@ class TreeEnsemble:
 
     def __post_init__(self):
         self.bias = np.atleast_1d(np.asarray(self.bias, dtype=np.float64))
-        self.loss: Objective = get_objective(self.objective, n_outputs=len(self.bias), hess_factor=self.hess_factor)
+        self.loss: Objective = get_objective(
+            self.objective, n_outputs=len(self.bias), hess_factor=self.hess_factor
+        )
         if len(self.trees) % self.n_outputs:
-            raise ValueError(f"{len(self.trees)} trees is not a multiple of {self.n_outputs} outputs")
+            raise ValueError(
+                f"{len(self.trees)} trees is not a multiple of {self.n_outputs} outputs"
+            )
         sizes = np.array([len(t.feature) for t in self.trees])
         self._node_offset = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         cat = np.concatenate
         off = np.repeat(self._node_offset, sizes)
         self._feature = cat([t.feature for t in self.trees])
         self._threshold = cat([t.threshold for t in self.trees])
-        self._left = np.where(cat([t.left for t in self.trees]) >= 0, cat([t.left for t in self.trees]) + off, -1)
-        self._right = np.where(cat([t.right for t in self.trees]) >= 0, cat([t.right for t in self.trees]) + off, -1)
+        self._left = np.where(
+            cat([t.left for t in self.trees]) >= 0, cat([t.left for t in self.trees]) + off, -1
+        )
+        self._right = np.where(
+            cat([t.right for t in self.trees]) >= 0, cat([t.right for t in self.trees]) + off, -1
+        )
         self._leaf_index = cat([t.leaf_index for t in self.trees])
         self.n_leaves = np.array([t.n_leaves for t in self.trees])
         self.leaf_offset = np.concatenate([[0], np.cumsum(self.n_leaves)[:-1]])
@@ -154,7 +162,9 @@ class TreeEnsemble:
         if X.ndim != 2:
             raise ValueError(f"X must be a 2-D array, got shape {X.shape}")
         if self.n_features is not None and X.shape[1] != self.n_features:
-            raise ValueError(f"X has {X.shape[1]} features; the model was fitted on {self.n_features}")
+            raise ValueError(
+                f"X has {X.shape[1]} features; the model was fitted on {self.n_features}"
+            )
         if np.isnan(X).any():
             raise ValueError("X contains NaN; missing-value routing is not supported")
         return X.astype(np.float32) if self.float32 else X

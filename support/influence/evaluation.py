@@ -70,7 +70,11 @@ def label_edit(model, Xtr, ytr, Xte, yte, influences: dict, fracs, task) -> pd.D
     example's loss at the target (lower = better) and whether the prediction flipped.
     A simplification of the reference's LE explainers, which score the edit itself.
     """
-    pred = np.argmax(raw_margin(model, Xte), 1) if task == "multiclass" else (raw_margin(model, Xte)[:, 0] > 0).astype(int)
+    pred = (
+        np.argmax(raw_margin(model, Xte), 1)
+        if task == "multiclass"
+        else (raw_margin(model, Xte)[:, 0] > 0).astype(int)
+    )
     tgt = target_labels(model, Xte, yte, task)
     ks = _counts(len(Xtr), fracs)
     rows = []
@@ -83,12 +87,22 @@ def label_edit(model, Xtr, ytr, Xte, yte, influences: dict, fracs, task) -> pd.D
                 m = retrain(model, Xtr, y_new)
                 z = raw_margin(m, Xte[[e]])
                 new_pred = int(np.argmax(z[0])) if task == "multiclass" else int(z[0, 0] > 0)
-                rows.append(dict(method=method, test=e, frac=f, k=k,
-                                 loss=example_loss(m, Xte[[e]], tgt[[e]], task)[0], flipped=new_pred != pred[e]))
+                rows.append(
+                    dict(
+                        method=method,
+                        test=e,
+                        frac=f,
+                        k=k,
+                        loss=example_loss(m, Xte[[e]], tgt[[e]], task)[0],
+                        flipped=new_pred != pred[e],
+                    )
+                )
     return pd.DataFrame(rows)
 
 
-def set_experiments(model, Xtr, ytr, Xev, yev, set_influence: dict, fracs, task, seed=1) -> pd.DataFrame:
+def set_experiments(
+    model, Xtr, ytr, Xev, yev, set_influence: dict, fracs, task, seed=1
+) -> pd.DataFrame:
     """Set removal and adding label noise, ranked by influence summed over a target set.
 
     Returns rows (method, setting, frac, loss) with the mean loss on the evaluation
@@ -134,8 +148,9 @@ def corrupt_labels(y, task, noise_frac=0.4, seed=1):
     return y2, idx
 
 
-def fix_mislabelled(model, Xtr, y_clean, y_noisy, noisy_idx, Xtar, ytar, Xev, yev, methods, fracs, task,
-                    params=None) -> pd.DataFrame:
+def fix_mislabelled(
+    model, Xtr, y_clean, y_noisy, noisy_idx, Xtar, ytar, Xev, yev, methods, fracs, task, params=None
+) -> pd.DataFrame:
     """Check the training examples most harmful to a target set (summed influence, ascending), fix their labels.
 
     Returns rows (method, frac, detected, loss): the fraction of corrupted
@@ -155,7 +170,14 @@ def fix_mislabelled(model, Xtr, y_clean, y_noisy, noisy_idx, Xtar, ytar, Xev, ye
             y_fix = y_noisy.copy()
             y_fix[chk] = y_clean[chk]
             loss = example_loss(retrain(model, Xtr, y_fix), Xev, yev, task).mean()
-            rows.append(dict(method=method, frac=f, detected=is_noisy[chk].sum() / max(1, is_noisy.sum()), loss=loss))
+            rows.append(
+                dict(
+                    method=method,
+                    frac=f,
+                    detected=is_noisy[chk].sum() / max(1, is_noisy.sum()),
+                    loss=loss,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -164,7 +186,10 @@ def agreement(influences: dict, top_frac: float = 0.1) -> dict[str, pd.DataFrame
     names = list(influences)
     n, m = next(iter(influences.values())).shape
     top = max(1, int(round(top_frac * n)))
-    out = {k: pd.DataFrame(np.eye(len(names)), index=names, columns=names) for k in ("pearson", "spearman", "jaccard")}
+    out = {
+        k: pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+        for k in ("pearson", "spearman", "jaccard")
+    }
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
             A, B = influences[names[a]], influences[names[b]]
@@ -182,19 +207,25 @@ def agreement(influences: dict, top_frac: float = 0.1) -> dict[str, pd.DataFrame
     return out
 
 
-def rank_methods(df: pd.DataFrame, value: str, higher_is_better: bool, group=("dataset", "library")) -> pd.DataFrame:
+def rank_methods(
+    df: pd.DataFrame, value: str, higher_is_better: bool, group=("dataset", "library")
+) -> pd.DataFrame:
     """The paper's aggregation: per setting, average over test examples, rank per checkpoint, average ranks.
 
     Returns one row per (dataset, library, method) with its mean rank (1 = best).
     """
     keys = [*group, "frac", "method"]
     mean = df.groupby(keys, as_index=False)[value].mean()
-    mean["rank"] = mean.groupby([*group, "frac"])[value].rank(ascending=not higher_is_better, method="average")
+    mean["rank"] = mean.groupby([*group, "frac"])[value].rank(
+        ascending=not higher_is_better, method="average"
+    )
     return mean.groupby([*group, "method"], as_index=False)["rank"].mean()
 
 
 def summarise_ranks(ranks: pd.DataFrame) -> pd.DataFrame:
     """Mean rank and 1.96 SEM across (dataset, library) pairs, sorted best first."""
     g = ranks.groupby("method")["rank"]
-    out = pd.DataFrame({"mean": g.mean(), "sem95": 1.96 * g.std(ddof=1) / np.sqrt(g.count()), "n": g.count()})
+    out = pd.DataFrame(
+        {"mean": g.mean(), "sem95": 1.96 * g.std(ddof=1) / np.sqrt(g.count()), "n": g.count()}
+    )
     return out.sort_values("mean")

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 
 from .data import load_dataset, train_test_split80
-from .evaluation import corrupt_labels, fit_explainers, fix_mislabelled, label_edit, set_experiments, single_removal
+from .evaluation import (
+    corrupt_labels,
+    fit_explainers,
+    fix_mislabelled,
+    label_edit,
+    set_experiments,
+    single_removal,
+)
 from .models import make_model
 
 
@@ -20,10 +27,16 @@ def run_pair(dataset: str, library: str, cfg, seed: int = 1, data_dir=None) -> d
     Xtr, ytr, Xte, yte = train_test_split80(X, y, seed)
     if cfg.max_train and len(Xtr) > cfg.max_train:
         Xtr, ytr = Xtr[: cfg.max_train], ytr[: cfg.max_train]
-    model = make_model(library, task, cfg.n_estimators, cfg.max_leaves, cfg.learning_rate, seed=seed).fit(Xtr, ytr)
+    model = make_model(
+        library, task, cfg.n_estimators, cfg.max_leaves, cfg.learning_rate, seed=seed
+    ).fit(Xtr, ytr)
     n = len(Xtr)
-    methods = [m for m in cfg.methods
-               if not (m == "loo" and n > cfg.loo_max_n) and not (m in ("leaf_inf", "leaf_refit") and n > cfg.leaf_max_n)]
+    methods = [
+        m
+        for m in cfg.methods
+        if not (m == "loo" and n > cfg.loo_max_n)
+        and not (m in ("leaf_inf", "leaf_refit") and n > cfg.leaf_max_n)
+    ]
     params = {"subsample": {"n_iter": cfg.subsample_iter}}
     exps, fit_s = fit_explainers(methods, model, Xtr, ytr, params)
     rng = np.random.default_rng(seed)
@@ -35,16 +48,35 @@ def run_pair(dataset: str, library: str, cfg, seed: int = 1, data_dir=None) -> d
     set_inf = {m: e.local_influence(Xte[tar], yte[tar]).sum(axis=1) for m, e in exps.items()}
     out = {"task": task, "n_train": n, "influence": inf, "fit_s": fit_s}
     tag = dict(dataset=dataset, library=library)
-    out["single"] = single_removal(model, Xtr, ytr, Xte[single_idx], yte[single_idx], inf, cfg.single_fracs).assign(**tag)
+    out["single"] = single_removal(
+        model, Xtr, ytr, Xte[single_idx], yte[single_idx], inf, cfg.single_fracs
+    ).assign(**tag)
     if task != "regression":
-        out["edit"] = label_edit(model, Xtr, ytr, Xte[single_idx], yte[single_idx], inf, cfg.single_fracs[:2], task).assign(**tag)
+        out["edit"] = label_edit(
+            model, Xtr, ytr, Xte[single_idx], yte[single_idx], inf, cfg.single_fracs[:2], task
+        ).assign(**tag)
     else:
         out["edit"] = pd.DataFrame()
-    out["sets"] = set_experiments(model, Xtr, ytr, Xte[ev], yte[ev], set_inf, cfg.set_fracs, task, seed).assign(**tag)
+    out["sets"] = set_experiments(
+        model, Xtr, ytr, Xte[ev], yte[ev], set_inf, cfg.set_fracs, task, seed
+    ).assign(**tag)
     y_noisy, noisy_idx = corrupt_labels(ytr, task, 0.4, seed)
     fix_methods = [m for m in methods if m not in ("loo", "subsample")]
-    out["fix"] = fix_mislabelled(model, Xtr, ytr, y_noisy, noisy_idx, Xte[tar], yte[tar], Xte[ev], yte[ev],
-                                 fix_methods, cfg.fix_fracs, task, params).assign(**tag)
+    out["fix"] = fix_mislabelled(
+        model,
+        Xtr,
+        ytr,
+        y_noisy,
+        noisy_idx,
+        Xte[tar],
+        yte[tar],
+        Xte[ev],
+        yte[ev],
+        fix_methods,
+        cfg.fix_fracs,
+        task,
+        params,
+    ).assign(**tag)
     return out
 
 
@@ -52,12 +84,17 @@ def combine(results: list) -> dict:
     """Concatenate the pairs' tables and aggregate method ranks per setting (the paper's protocol)."""
     from .evaluation import rank_methods, summarise_ranks
 
-    cat = {k: pd.concat([r[k] for r in results if len(r[k])], ignore_index=True) for k in ("single", "edit", "sets", "fix")}
+    cat = {
+        k: pd.concat([r[k] for r in results if len(r[k])], ignore_index=True)
+        for k in ("single", "edit", "sets", "fix")
+    }
     cat["single"]["rel"] = cat["single"]["loss"] / np.maximum(cat["single"]["base"], 1e-12)
     sets = cat["sets"]
     ranks = {
         "single: removal": rank_methods(cat["single"], "loss", True),
-        "single: targeted edit": rank_methods(cat["edit"], "loss", False) if len(cat["edit"]) else None,
+        "single: targeted edit": rank_methods(cat["edit"], "loss", False)
+        if len(cat["edit"])
+        else None,
         "multi: removal": rank_methods(sets[sets.setting == "set_removal"], "loss", True),
         "multi: add noise": rank_methods(sets[sets.setting == "add_noise"], "loss", True),
         "multi: fix mislabelled": rank_methods(cat["fix"], "detected", True),

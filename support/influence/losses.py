@@ -28,7 +28,11 @@ def softmax(z, axis=-1):
 
 
 def log_softmax(z, axis=-1):
-    return torch.log_softmax(z, dim=axis) if isinstance(z, torch.Tensor) else _np_log_softmax(z, axis=axis)
+    return (
+        torch.log_softmax(z, dim=axis)
+        if isinstance(z, torch.Tensor)
+        else _np_log_softmax(z, axis=axis)
+    )
 
 
 def _logaddexp0(z):
@@ -41,6 +45,7 @@ def _ones_like(z):
 
 def _zeros_like(z):
     return torch.zeros_like(z) if isinstance(z, torch.Tensor) else np.zeros_like(z)
+
 
 OBJECTIVES = ("regression", "binary", "multiclass")
 

@@ -12,8 +12,16 @@ LIBRARIES = ("lightgbm", "xgboost", "sklearn_hgb", "sklearn_gb", "catboost")
 TASKS = ("regression", "binary", "multiclass")
 
 
-def make_model(library: str, task: str, n_estimators: int = 100, max_leaves: int = 15, learning_rate: float = 0.1,
-               seed: int = 1, n_jobs: int = 1, **params):
+def make_model(
+    library: str,
+    task: str,
+    n_estimators: int = 100,
+    max_leaves: int = 15,
+    learning_rate: float = 0.1,
+    seed: int = 1,
+    n_jobs: int = 1,
+    **params,
+):
     """An unfitted GBDT whose leaves are exact Newton steps (no bagging, no L1, no path smoothing).
 
     Parameters
@@ -37,34 +45,71 @@ def make_model(library: str, task: str, n_estimators: int = 100, max_leaves: int
         import lightgbm as lgb
 
         cls = lgb.LGBMClassifier if clf else lgb.LGBMRegressor
-        kw = dict(n_estimators=n_estimators, num_leaves=max_leaves, learning_rate=learning_rate, random_state=seed,
-                  n_jobs=n_jobs, verbose=-1, min_child_samples=1, min_child_weight=1e-5)
+        kw = dict(
+            n_estimators=n_estimators,
+            num_leaves=max_leaves,
+            learning_rate=learning_rate,
+            random_state=seed,
+            n_jobs=n_jobs,
+            verbose=-1,
+            min_child_samples=1,
+            min_child_weight=1e-5,
+        )
     elif library == "xgboost":
         import xgboost as xgb
 
         cls = xgb.XGBClassifier if clf else xgb.XGBRegressor
-        kw = dict(n_estimators=n_estimators, max_depth=depth, learning_rate=learning_rate, random_state=seed,
-                  n_jobs=n_jobs, tree_method="hist", reg_lambda=1.0, min_child_weight=1e-5)
+        kw = dict(
+            n_estimators=n_estimators,
+            max_depth=depth,
+            learning_rate=learning_rate,
+            random_state=seed,
+            n_jobs=n_jobs,
+            tree_method="hist",
+            reg_lambda=1.0,
+            min_child_weight=1e-5,
+        )
     elif library == "sklearn_hgb":
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
         cls = HistGradientBoostingClassifier if clf else HistGradientBoostingRegressor
-        kw = dict(max_iter=n_estimators, max_leaf_nodes=max_leaves, learning_rate=learning_rate, random_state=seed,
-                  early_stopping=False, min_samples_leaf=1)
+        kw = dict(
+            max_iter=n_estimators,
+            max_leaf_nodes=max_leaves,
+            learning_rate=learning_rate,
+            random_state=seed,
+            early_stopping=False,
+            min_samples_leaf=1,
+        )
     elif library == "sklearn_gb":
         from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 
         cls = GradientBoostingClassifier if clf else GradientBoostingRegressor
-        kw = dict(n_estimators=n_estimators, max_leaf_nodes=max_leaves, learning_rate=learning_rate, random_state=seed)
+        kw = dict(
+            n_estimators=n_estimators,
+            max_leaf_nodes=max_leaves,
+            learning_rate=learning_rate,
+            random_state=seed,
+        )
     elif library == "catboost":
         try:
             import catboost as cb
         except ImportError as err:  # optional extra
             raise ImportError("library='catboost' needs the optional catboost package") from err
         cls = cb.CatBoostClassifier if clf else cb.CatBoostRegressor
-        kw = dict(iterations=n_estimators, depth=depth, learning_rate=learning_rate, random_seed=seed, thread_count=n_jobs,
-                  verbose=False, leaf_estimation_iterations=1, leaf_estimation_method="Newton", bootstrap_type="No",
-                  boosting_type="Plain", allow_writing_files=False)
+        kw = dict(
+            iterations=n_estimators,
+            depth=depth,
+            learning_rate=learning_rate,
+            random_seed=seed,
+            thread_count=n_jobs,
+            verbose=False,
+            leaf_estimation_iterations=1,
+            leaf_estimation_method="Newton",
+            bootstrap_type="No",
+            boosting_type="Plain",
+            allow_writing_files=False,
+        )
         if task == "multiclass":
             kw["loss_function"] = "MultiClass"
     else:
@@ -76,7 +121,9 @@ def make_model(library: str, task: str, n_estimators: int = 100, max_leaves: int
 def retrain(model, X, y):
     """A fresh copy of ``model`` (same parameters and seed) fitted on ``(X, y)``."""
     if not hasattr(model, "get_params"):
-        raise UnsupportedModelError("model: retraining needs a scikit-learn-style estimator, not a raw Booster")
+        raise UnsupportedModelError(
+            "model: retraining needs a scikit-learn-style estimator, not a raw Booster"
+        )
     return clone(model).fit(X, y)
 
 

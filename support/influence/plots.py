@@ -39,7 +39,9 @@ def plot_agreement(mats: dict):
     """Heatmaps of method agreement (Pearson, Spearman, top-10% Jaccard)."""
     fig, axes = plt.subplots(1, len(mats), figsize=(4.5 * len(mats), 4))
     for ax, (name, df) in zip(np.atleast_1d(axes), mats.items()):
-        im = ax.imshow(df.to_numpy(float), vmin=-1 if name != "jaccard" else 0, vmax=1, cmap="coolwarm")
+        im = ax.imshow(
+            df.to_numpy(float), vmin=-1 if name != "jaccard" else 0, vmax=1, cmap="coolwarm"
+        )
         ax.set_xticks(range(len(df)), df.columns, rotation=90, fontsize=7)
         ax.set_yticks(range(len(df)), df.index, fontsize=7)
         ax.set_title(name)

@@ -66,7 +66,9 @@ class Trace:
     def newton_error(self) -> float:
         """Largest |learning_rate * v - stored| over non-empty leaves."""
         used = self.count > 0
-        return float(np.abs(self.ensemble.learning_rate * self.v - self.ensemble.leaf_values)[used].max())
+        return float(
+            np.abs(self.ensemble.learning_rate * self.v - self.ensemble.leaf_values)[used].max()
+        )
 
     def check_newton(self, atol: float = 1e-5) -> None:
         """Raise :class:`NewtonMismatchError` when the stored leaves are not Newton steps on (X, y)."""
@@ -82,7 +84,9 @@ def leaf_matrix(cols: np.ndarray, values: np.ndarray, n_columns: int) -> sp.csr_
     """Sparse (n, n_columns) matrix with ``values[i, t]`` at column ``cols[i, t]``."""
     n, T = cols.shape
     indptr = np.arange(0, n * T + 1, T)
-    return sp.csr_matrix((values.ravel().astype(np.float64), cols.ravel(), indptr), shape=(n, n_columns))
+    return sp.csr_matrix(
+        (values.ravel().astype(np.float64), cols.ravel(), indptr), shape=(n, n_columns)
+    )
 
 
 def leaf_product(cols_a, vals_a, cols_b, vals_b, n_columns: int) -> np.ndarray:

@@ -33,6 +33,19 @@ def make_explainer(method: str, **params) -> Explainer:
 
 
 __all__ = [
-    "BoostIn", "Explainer", "InputSim", "LOO", "LeafInfluence", "LeafInfluenceSP", "LeafRefit", "LeafSim",
-    "METHODS", "Random", "SubSample", "Target", "TreeSim", "Trex", "make_explainer",
+    "BoostIn",
+    "Explainer",
+    "InputSim",
+    "LOO",
+    "LeafInfluence",
+    "LeafInfluenceSP",
+    "LeafRefit",
+    "LeafSim",
+    "METHODS",
+    "Random",
+    "SubSample",
+    "Target",
+    "TreeSim",
+    "Trex",
+    "make_explainer",
 ]

@@ -82,7 +82,9 @@ class Explainer:
         for s in range(0, len(out), batch_size):
             sl = slice(s, s + batch_size)
             block = self._local(self.X_[sl], self.y_[sl])
-            out[sl] = block[np.arange(sl.start, sl.start + block.shape[1]), np.arange(block.shape[1])]
+            out[sl] = block[
+                np.arange(sl.start, sl.start + block.shape[1]), np.arange(block.shape[1])
+            ]
         return out
 
     def _local(self, X, y) -> np.ndarray:

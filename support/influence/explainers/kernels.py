@@ -10,7 +10,9 @@ from ..trace import leaf_matrix
 KERNELS = ("lpw", "lp_", "lo_", "low", "to_")
 
 
-def tree_features(ensemble, cols: np.ndarray, train_count: np.ndarray, kernel: str) -> sp.csr_matrix:
+def tree_features(
+    ensemble, cols: np.ndarray, train_count: np.ndarray, kernel: str
+) -> sp.csr_matrix:
     """Feature map of examples with global leaf columns ``cols`` (n, T).
 
     ``lp_``: one-hot leaf path; ``lpw``: one-hot weighted by 1 / (training

@@ -47,8 +47,14 @@ class LeafInfluence(Explainer):
         Removed examples processed together (default: about 3e6 / n).
     """
 
-    def __init__(self, update_set: int = -1, atol: float = 1e-5, device: str = "auto", batch_size: int | None = None,
-                 verbose: bool = False):
+    def __init__(
+        self,
+        update_set: int = -1,
+        atol: float = 1e-5,
+        device: str = "auto",
+        batch_size: int | None = None,
+        verbose: bool = False,
+    ):
         if not isinstance(update_set, (int, np.integer)) or update_set < -1:
             raise ValueError(f"update_set must be an int >= -1, got {update_set!r}")
         self.update_set = int(update_set)
@@ -122,7 +128,9 @@ class LeafInfluence(Explainer):
             return None
         if self.update_set == 0 or self.update_set >= L:
             return self_mask if self.update_set == 0 else None
-        score = torch.zeros(da_c.shape[0], L, dtype=da_c.dtype, device=da_c.device).index_add_(1, lj, da_c.abs())
+        score = torch.zeros(da_c.shape[0], L, dtype=da_c.dtype, device=da_c.device).index_add_(
+            1, lj, da_c.abs()
+        )
         top = torch.topk(score, self.update_set, dim=1).indices
         keep = torch.zeros_like(score, dtype=torch.bool).scatter_(1, top, True)
         return keep[:, lj] | self_mask
@@ -167,14 +175,20 @@ class LeafInfluenceSP(Explainer):
             inc = np.zeros_like(ja)
             for c in range(K):
                 j = r * K + c
-                D[:, j] = e.learning_rate * ((tr.g[:, j] + vi[:, j] * tr.h[:, j]) - (dg[:, c] + vi[:, j] * dh[:, c])) / den[:, j]
+                D[:, j] = (
+                    e.learning_rate
+                    * ((tr.g[:, j] + vi[:, j] * tr.h[:, j]) - (dg[:, c] + vi[:, j] * dh[:, c]))
+                    / den[:, j]
+                )
                 inc[:, c] = D[:, j]
             ja += inc
         self.D_ = D
 
     def _local(self, X, y):
         cols_te, g_final, _, _ = self._test_grad(X, y, per_iteration=False)
-        return leaf_product(self.trace_.cols, self.D_, cols_te, g_final, self.ensemble_.total_leaves)
+        return leaf_product(
+            self.trace_.cols, self.D_, cols_te, g_final, self.ensemble_.total_leaves
+        )
 
     def self_influence(self, batch_size: int = 0) -> np.ndarray:
         """O(n T) self-influence with each example's final gradient."""

@@ -34,7 +34,13 @@ class LeafRefit(Explainer):
         Removed examples processed together (default: about 3e6 / n).
     """
 
-    def __init__(self, atol: float = 1e-5, device: str = "auto", batch_size: int | None = None, verbose: bool = False):
+    def __init__(
+        self,
+        atol: float = 1e-5,
+        device: str = "auto",
+        batch_size: int | None = None,
+        verbose: bool = False,
+    ):
         self.atol = atol
         self.device = device
         self.batch_size = batch_size
@@ -52,7 +58,9 @@ class LeafRefit(Explainer):
         for s in it:
             with torch_threads(self.device_):
                 blocks.append(self.refit(np.arange(s, min(tr.n, s + bs))).cpu())
-        self.leaf_values_ = torch.cat(blocks).numpy()  # (n, total_leaves): refitted stored leaves per removal
+        self.leaf_values_ = torch.cat(
+            blocks
+        ).numpy()  # (n, total_leaves): refitted stored leaves per removal
 
     def refit(self, rows, weight: float = 1.0) -> torch.Tensor:
         """Leaf values refitted with ``weight`` removed from each example in ``rows``.

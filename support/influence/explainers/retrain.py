@@ -34,7 +34,9 @@ class LOO(Explainer):
 
     def _local(self, X, y):
         base = example_loss(self.model_, X, y, self.objective_)
-        return np.stack([example_loss(m, X, y, self.objective_) for m in self.models_]) - base[None, :]
+        return (
+            np.stack([example_loss(m, X, y, self.objective_) for m in self.models_]) - base[None, :]
+        )
 
 
 class SubSample(Explainer):
@@ -52,7 +54,9 @@ class SubSample(Explainer):
 
     needs_trace = False
 
-    def __init__(self, sub_frac: float = 0.7, n_iter: int = 4000, seed: int = 1, verbose: bool = False):
+    def __init__(
+        self, sub_frac: float = 0.7, n_iter: int = 4000, seed: int = 1, verbose: bool = False
+    ):
         if not 0 < sub_frac < 1:
             raise ValueError(f"sub_frac must be in (0, 1), got {sub_frac}")
         self.sub_frac = sub_frac
@@ -66,7 +70,11 @@ class SubSample(Explainer):
         size = int(round(self.sub_frac * n))
         self.masks_ = np.zeros((self.n_iter, n), dtype=bool)
         self.models_ = []
-        it = progress(range(self.n_iter), desc="SubSample", total=self.n_iter) if self.verbose else range(self.n_iter)
+        it = (
+            progress(range(self.n_iter), desc="SubSample", total=self.n_iter)
+            if self.verbose
+            else range(self.n_iter)
+        )
         for s in it:
             idx = rng.choice(n, size=size, replace=False)
             self.masks_[s, idx] = True

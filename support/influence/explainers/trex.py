@@ -58,11 +58,19 @@ class Trex(Explainer):
     def _lbfgs(self, Phi, Y, K):
         coo = Phi.tocoo()
         idx = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
-        P = torch.sparse_coo_tensor(idx, coo.data, coo.shape, dtype=torch.float64, check_invariants=False).coalesce()
+        P = torch.sparse_coo_tensor(
+            idx, coo.data, coo.shape, dtype=torch.float64, check_invariants=False
+        ).coalesce()
         Yt = torch.as_tensor(Y, dtype=torch.float64)
         W = torch.zeros(Phi.shape[1], K, dtype=torch.float64, requires_grad=True)
-        opt = torch.optim.LBFGS([W], max_iter=self.max_iter, tolerance_grad=1e-10, tolerance_change=1e-14,
-                                history_size=20, line_search_fn="strong_wolfe")
+        opt = torch.optim.LBFGS(
+            [W],
+            max_iter=self.max_iter,
+            tolerance_grad=1e-10,
+            tolerance_change=1e-14,
+            history_size=20,
+            line_search_fn="strong_wolfe",
+        )
         multiclass = self.objective_ == "multiclass"
 
         def closure():
@@ -92,7 +100,11 @@ class Trex(Explainer):
         """<phi_i, phi_e> for training i and test e, shape (n_train, n_test)."""
         e = self.ensemble_
         phi_te = tree_features(e, e.leaf_columns(e.apply(X)), self.trace_.count, self.kernel)
-        return np.asarray((self.phi_ @ phi_te.T).toarray()) if sp.issparse(self.phi_) else self.phi_ @ phi_te.T
+        return (
+            np.asarray((self.phi_ @ phi_te.T).toarray())
+            if sp.issparse(self.phi_)
+            else self.phi_ @ phi_te.T
+        )
 
     def _local(self, X, y):
         Kmat = self.kernel_matrix(X)  # (n, m)

@@ -27,20 +27,34 @@ def _check(params: dict, objective: str):
         return float(params.get(key, default) or default)
 
     checks = [
-        (params.get("boosting", "gbdt") == "gbdt", f"boosting={params.get('boosting')!r} (need 'gbdt'; rf, dart and goss are refused)"),
+        (
+            params.get("boosting", "gbdt") == "gbdt",
+            f"boosting={params.get('boosting')!r} (need 'gbdt'; rf, dart and goss are refused)",
+        ),
         (params.get("data_sample_strategy", "bagging") == "bagging", "data_sample_strategy='goss'"),
-        (not (num("bagging_fraction", "1") < 1 and num("bagging_freq") > 0), "bagging (bagging_fraction<1 with bagging_freq>0, i.e. subsample)"),
-        (num("pos_bagging_fraction", "1") == 1 and num("neg_bagging_fraction", "1") == 1, "pos/neg_bagging_fraction"),
+        (
+            not (num("bagging_fraction", "1") < 1 and num("bagging_freq") > 0),
+            "bagging (bagging_fraction<1 with bagging_freq>0, i.e. subsample)",
+        ),
+        (
+            num("pos_bagging_fraction", "1") == 1 and num("neg_bagging_fraction", "1") == 1,
+            "pos/neg_bagging_fraction",
+        ),
         (num("lambda_l1") == 0, "lambda_l1/reg_alpha (an L1 leaf penalty)"),
         (num("path_smooth") == 0, "path_smooth (path smoothing)"),
         (num("max_delta_step") <= 0, "max_delta_step"),
         (params.get("linear_tree", "0") in ("0", "false"), "linear_tree"),
-        (params.get("is_unbalance", "0") in ("0", "false") and num("scale_pos_weight", "1") == 1, "class weighting (is_unbalance/scale_pos_weight)"),
+        (
+            params.get("is_unbalance", "0") in ("0", "false") and num("scale_pos_weight", "1") == 1,
+            "class weighting (is_unbalance/scale_pos_weight)",
+        ),
         (num("refit_decay_rate", "0.9") == 0.9, "refit_decay_rate"),
     ]
     for ok, what in checks:
         if not ok:
-            raise UnsupportedModelError(f"LightGBM model uses {what}; leaf values are then not exact Newton steps")
+            raise UnsupportedModelError(
+                f"LightGBM model uses {what}; leaf values are then not exact Newton steps"
+            )
 
 
 def parse_lightgbm(model) -> TreeEnsemble:
@@ -52,12 +66,18 @@ def parse_lightgbm(model) -> TreeEnsemble:
     params = _params(booster)
     obj_name = dump["objective"].split()[0]
     if obj_name in ("multiclassova", "multiclass_ova", "ova", "ovr"):
-        raise UnsupportedModelError("LightGBM objective 'multiclassova' is unsupported; use 'multiclass'")
+        raise UnsupportedModelError(
+            "LightGBM objective 'multiclassova' is unsupported; use 'multiclass'"
+        )
     if obj_name not in _OBJECTIVES:
-        raise UnsupportedModelError(f"LightGBM objective {obj_name!r} is unsupported; use regression (l2), binary or multiclass")
+        raise UnsupportedModelError(
+            f"LightGBM objective {obj_name!r} is unsupported; use regression (l2), binary or multiclass"
+        )
     objective = _OBJECTIVES[obj_name]
     if objective == "binary" and "sigmoid:1" not in dump["objective"].replace(" ", ""):
-        raise UnsupportedModelError(f"LightGBM binary objective with a non-unit sigmoid: {dump['objective']!r}")
+        raise UnsupportedModelError(
+            f"LightGBM binary objective with a non-unit sigmoid: {dump['objective']!r}"
+        )
     _check(params, objective)
     k = int(dump["num_tree_per_iteration"])
     trees = [_tree(info["tree_structure"]) for info in dump["tree_info"]]
@@ -70,12 +90,21 @@ def parse_lightgbm(model) -> TreeEnsemble:
         for j in range(k):
             t = trees[j]
             w = _leaf_weights(dump["tree_info"][j]["tree_structure"]) + l2
-            bias[j] = float((w * t.values).sum() / w.sum()) if t.n_leaves > 1 else float(t.values[0])
+            bias[j] = (
+                float((w * t.values).sum() / w.sum()) if t.n_leaves > 1 else float(t.values[0])
+            )
             t.leaf_value = np.where(t.left < 0, t.leaf_value - bias[j], 0.0)
     return TreeEnsemble(
-        trees=trees, objective=objective, bias=bias, learning_rate=lr, l2=l2,
-        hess_factor=k / (k - 1) if objective == "multiclass" else 1.0, strict=False, float32=False,
-        library="lightgbm", n_features=int(dump["max_feature_idx"]) + 1,
+        trees=trees,
+        objective=objective,
+        bias=bias,
+        learning_rate=lr,
+        l2=l2,
+        hess_factor=k / (k - 1) if objective == "multiclass" else 1.0,
+        strict=False,
+        float32=False,
+        library="lightgbm",
+        n_features=int(dump["max_feature_idx"]) + 1,
     )
 
 
@@ -107,7 +136,9 @@ def _tree(root) -> Tree:
             value[i] = float(nd["leaf_value"])
             return i
         if nd["decision_type"] != "<=":
-            raise UnsupportedModelError(f"LightGBM categorical split ({nd['decision_type']!r}) is unsupported")
+            raise UnsupportedModelError(
+                f"LightGBM categorical split ({nd['decision_type']!r}) is unsupported"
+            )
         if nd.get("missing_type", "None") == "Zero":
             raise UnsupportedModelError("LightGBM zero_as_missing is unsupported")
         feature[i] = int(nd["split_feature"])

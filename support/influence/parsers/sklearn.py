@@ -14,7 +14,9 @@ def _objective(model, n_classes: int) -> str:
         return "binary" if n_classes == 2 else "multiclass"
     if not is_clf and loss in ("squared_error", "ls"):
         return "regression"
-    raise UnsupportedModelError(f"{type(model).__name__} loss={loss!r} is unsupported; use squared_error or log_loss")
+    raise UnsupportedModelError(
+        f"{type(model).__name__} loss={loss!r} is unsupported; use squared_error or log_loss"
+    )
 
 
 def parse_hist_gradient_boosting(model) -> TreeEnsemble:
@@ -37,7 +39,8 @@ def parse_hist_gradient_boosting(model) -> TreeEnsemble:
             leaf = nd["is_leaf"].astype(bool)
             trees.append(
                 Tree(
-                    feature=np.where(leaf, -1, nd["feature_idx"]), threshold=np.where(leaf, 0.0, nd["num_threshold"]),
+                    feature=np.where(leaf, -1, nd["feature_idx"]),
+                    threshold=np.where(leaf, 0.0, nd["num_threshold"]),
                     left=np.where(leaf, -1, nd["left"].astype(np.int64)),
                     right=np.where(leaf, -1, nd["right"].astype(np.int64)),
                     leaf_value=np.where(leaf, nd["value"], 0.0),
@@ -45,9 +48,16 @@ def parse_hist_gradient_boosting(model) -> TreeEnsemble:
             )
     bias = np.asarray(model._baseline_prediction, dtype=np.float64).ravel()
     return TreeEnsemble(
-        trees=trees, objective=objective, bias=bias, learning_rate=float(model.learning_rate),
-        l2=float(model.l2_regularization), hess_factor=1.0, strict=False, float32=False,
-        library="sklearn_hgb", n_features=int(model.n_features_in_),
+        trees=trees,
+        objective=objective,
+        bias=bias,
+        learning_rate=float(model.learning_rate),
+        l2=float(model.l2_regularization),
+        hess_factor=1.0,
+        strict=False,
+        float32=False,
+        library="sklearn_hgb",
+        n_features=int(model.n_features_in_),
     )
 
 
@@ -56,11 +66,15 @@ def parse_gradient_boosting(model) -> TreeEnsemble:
     n_classes = len(getattr(model, "classes_", [None]))
     objective = _objective(model, n_classes)
     if model.subsample < 1:
-        raise UnsupportedModelError("GradientBoosting subsample<1 (stochastic boosting) is unsupported")
+        raise UnsupportedModelError(
+            "GradientBoosting subsample<1 (stochastic boosting) is unsupported"
+        )
     if model.init not in (None, "zero"):
         raise UnsupportedModelError("GradientBoosting with a custom init estimator is unsupported")
     if getattr(model, "n_iter_no_change", None) is not None:
-        raise UnsupportedModelError("GradientBoosting n_iter_no_change (early stopping on a held-out split) is unsupported")
+        raise UnsupportedModelError(
+            "GradientBoosting n_iter_no_change (early stopping on a held-out split) is unsupported"
+        )
     lr = float(model.learning_rate)
     trees = []
     for row in model.estimators_:
@@ -69,8 +83,10 @@ def parse_gradient_boosting(model) -> TreeEnsemble:
             leaf = t.children_left < 0
             trees.append(
                 Tree(
-                    feature=np.where(leaf, -1, t.feature), threshold=np.where(leaf, 0.0, t.threshold),
-                    left=t.children_left, right=t.children_right,
+                    feature=np.where(leaf, -1, t.feature),
+                    threshold=np.where(leaf, 0.0, t.threshold),
+                    left=t.children_left,
+                    right=t.children_right,
                     leaf_value=np.where(leaf, lr * t.value[:, 0, 0], 0.0),
                 )
             )
@@ -78,10 +94,19 @@ def parse_gradient_boosting(model) -> TreeEnsemble:
     if model.init == "zero":
         bias = np.zeros(model.estimators_.shape[1])
     else:
-        bias = np.asarray(model._raw_predict_init(np.zeros((1, n_features), dtype=np.float32)), dtype=np.float64).ravel()
+        bias = np.asarray(
+            model._raw_predict_init(np.zeros((1, n_features), dtype=np.float32)), dtype=np.float64
+        ).ravel()
     k = len(bias)
     return TreeEnsemble(
-        trees=trees, objective=objective, bias=bias, learning_rate=lr, l2=0.0,
-        hess_factor=k / (k - 1) if objective == "multiclass" else 1.0, strict=False, float32=True,
-        library="sklearn_gb", n_features=n_features,
+        trees=trees,
+        objective=objective,
+        bias=bias,
+        learning_rate=lr,
+        l2=0.0,
+        hess_factor=k / (k - 1) if objective == "multiclass" else 1.0,
+        strict=False,
+        float32=True,
+        library="sklearn_gb",
+        n_features=n_features,
     )

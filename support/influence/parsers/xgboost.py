@@ -25,7 +25,9 @@ _OBJECTIVES = {
 def _floats(text) -> np.ndarray:
     if isinstance(text, list):
         return np.asarray(text, dtype=np.float64)
-    return np.asarray([float(v) for v in str(text).strip("[]").split(",") if v.strip()], dtype=np.float64)
+    return np.asarray(
+        [float(v) for v in str(text).strip("[]").split(",") if v.strip()], dtype=np.float64
+    )
 
 
 def parse_xgboost(model) -> TreeEnsemble:
@@ -35,24 +37,41 @@ def parse_xgboost(model) -> TreeEnsemble:
     learner = config["learner"]
     obj_name = learner["objective"]["name"]
     if obj_name not in _OBJECTIVES:
-        raise UnsupportedModelError(f"XGBoost objective {obj_name!r} is unsupported; use reg:squarederror, binary:logistic or multi:softprob")
+        raise UnsupportedModelError(
+            f"XGBoost objective {obj_name!r} is unsupported; use reg:squarederror, binary:logistic or multi:softprob"
+        )
     objective = _OBJECTIVES[obj_name]
     gb = learner["gradient_booster"]
     if gb.get("name", "gbtree") != "gbtree":
-        raise UnsupportedModelError(f"XGBoost booster {gb.get('name')!r} is unsupported (need 'gbtree'; dart and gblinear are refused)")
+        raise UnsupportedModelError(
+            f"XGBoost booster {gb.get('name')!r} is unsupported (need 'gbtree'; dart and gblinear are refused)"
+        )
     tp = gb["tree_train_param"]
     checks = [
         (float(tp.get("subsample", 1)) == 1, "subsample<1 (bagging)"),
         (float(tp.get("alpha", 0)) == 0, "alpha/reg_alpha (an L1 leaf penalty)"),
         (float(tp.get("max_delta_step", 0)) == 0, "max_delta_step"),
-        (int(gb.get("gbtree_model_param", {}).get("num_parallel_tree", 1) or 1) == 1, "num_parallel_tree>1 (a random forest)"),
-        (float(learner.get("learner_train_param", {}).get("scale_pos_weight", 1) or 1) == 1, "scale_pos_weight"),
+        (
+            int(gb.get("gbtree_model_param", {}).get("num_parallel_tree", 1) or 1) == 1,
+            "num_parallel_tree>1 (a random forest)",
+        ),
+        (
+            float(learner.get("learner_train_param", {}).get("scale_pos_weight", 1) or 1) == 1,
+            "scale_pos_weight",
+        ),
     ]
     if "scale_pos_weight" in learner["objective"].get("reg_loss_param", {}):
-        checks.append((float(learner["objective"]["reg_loss_param"]["scale_pos_weight"]) == 1, "scale_pos_weight"))
+        checks.append(
+            (
+                float(learner["objective"]["reg_loss_param"]["scale_pos_weight"]) == 1,
+                "scale_pos_weight",
+            )
+        )
     for ok, what in checks:
         if not ok:
-            raise UnsupportedModelError(f"XGBoost model uses {what}; leaf values are then not exact Newton steps")
+            raise UnsupportedModelError(
+                f"XGBoost model uses {what}; leaf values are then not exact Newton steps"
+            )
     if learner["learner_model_param"].get("num_target", "1") not in ("1", 1):
         raise UnsupportedModelError("XGBoost multi-target models are unsupported")
     raw = json.loads(booster.save_raw(raw_format="json"))
@@ -71,9 +90,15 @@ def parse_xgboost(model) -> TreeEnsemble:
     if bias is None:
         raise UnsupportedModelError(f"XGBoost base_score of length {len(base)} for {k} outputs")
     return TreeEnsemble(
-        trees=trees, objective=objective, bias=bias.copy(), learning_rate=float(tp["eta"]),
-        l2=float(tp["lambda"]), hess_factor=2.0 if objective == "multiclass" else 1.0,
-        strict=True, float32=True, library="xgboost",
+        trees=trees,
+        objective=objective,
+        bias=bias.copy(),
+        learning_rate=float(tp["eta"]),
+        l2=float(tp["lambda"]),
+        hess_factor=2.0 if objective == "multiclass" else 1.0,
+        strict=True,
+        float32=True,
+        library="xgboost",
         n_features=int(learner["learner_model_param"]["num_feature"]),
     )
 
@@ -86,6 +111,9 @@ def _tree(t) -> Tree:
     cond = np.asarray(t["split_conditions"], dtype=np.float32).astype(np.float64)
     leaf = left < 0
     return Tree(
-        feature=np.where(leaf, -1, np.asarray(t["split_indices"])), threshold=np.where(leaf, 0.0, cond),
-        left=left, right=right, leaf_value=np.where(leaf, cond, 0.0),
+        feature=np.where(leaf, -1, np.asarray(t["split_indices"])),
+        threshold=np.where(leaf, 0.0, cond),
+        left=left,
+        right=right,
+        leaf_value=np.where(leaf, cond, 0.0),
     )

@@ -8,7 +8,11 @@ from support.influence.data import PAPER_DATASETS, load_dataset, load_embedded, 
 def test_twenty_two_paper_datasets():
     assert len(PAPER_DATASETS) == 22
     tasks = [s.task for s in PAPER_DATASETS.values()]
-    assert tasks.count("binary") == 13 and tasks.count("regression") == 8 and tasks.count("multiclass") == 1
+    assert (
+        tasks.count("binary") == 13
+        and tasks.count("regression") == 8
+        and tasks.count("multiclass") == 1
+    )
 
 
 def test_missing_file_names_file_and_source(tmp_path):
@@ -45,8 +49,12 @@ def test_wine_concatenates_and_vaccine_joins(tmp_path):
     X, y, task = load_paper_dataset("wine", tmp_path)
     assert X.shape == (4, 2) and task == "regression" and y.tolist() == [5, 6, 5, 6]
     (tmp_path / "vaccine").mkdir()
-    (tmp_path / "vaccine" / "training_set_features.csv").write_text("respondent_id,f\n0,1.5\n1,2.5\n")
-    (tmp_path / "vaccine" / "training_set_labels.csv").write_text("respondent_id,h1n1_vaccine,seasonal_vaccine\n0,1,0\n1,0,1\n")
+    (tmp_path / "vaccine" / "training_set_features.csv").write_text(
+        "respondent_id,f\n0,1.5\n1,2.5\n"
+    )
+    (tmp_path / "vaccine" / "training_set_labels.csv").write_text(
+        "respondent_id,h1n1_vaccine,seasonal_vaccine\n0,1,0\n1,0,1\n"
+    )
     X, y, _ = load_paper_dataset("vaccine", tmp_path)
     assert y.tolist() == [1, 0] and X.shape == (2, 2)
 

@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 
 from support.influence.explainers import (
-    LOO, BoostIn, InputSim, LeafInfluence, LeafInfluenceSP, LeafRefit, Random, Target, TreeSim, Trex, make_explainer,
+    LOO,
+    BoostIn,
+    InputSim,
+    LeafInfluence,
+    LeafInfluenceSP,
+    LeafRefit,
+    Random,
+    Target,
+    TreeSim,
+    Trex,
+    make_explainer,
 )
 from support.influence.models import example_loss, make_model, retrain
 from support.influence.parsers import parse_model
@@ -60,16 +70,22 @@ def test_leaf_refit_equals_brute_force(task, library, datasets):
     for b, r in enumerate(rows):
         np.testing.assert_allclose(got[b], _brute_force_refit(model, X, y, r), atol=1e-10)
     # removing nothing reproduces the stored leaves (the reference's off-by-one would not)
-    np.testing.assert_allclose(ex.refit(rows, weight=0.0).numpy()[0], ex.ensemble_.leaf_values, atol=2e-6)
+    np.testing.assert_allclose(
+        ex.refit(rows, weight=0.0).numpy()[0], ex.ensemble_.leaf_values, atol=2e-6
+    )
     # and influence is the loss change of the refitted ensemble
     Xt, yt = X[:3], y[:3]
     lv = got[1]
     ens = ex.ensemble_
     cols = ens.leaf_columns(ens.apply(Xt))
-    Z = ens.bias + np.stack([lv[cols[:, ens.tree_output == c]].sum(1) for c in range(ens.n_outputs)], 1)
+    Z = ens.bias + np.stack(
+        [lv[cols[:, ens.tree_output == c]].sum(1) for c in range(ens.n_outputs)], 1
+    )
     Y = ens.loss.targets(yt)
     np.testing.assert_allclose(
-        ex.local_influence(Xt, yt)[7], ens.loss.loss(Z, Y) - ens.loss.loss(ens.raw_predict(Xt), Y), atol=1e-9
+        ex.local_influence(Xt, yt)[7],
+        ens.loss.loss(Z, Y) - ens.loss.loss(ens.raw_predict(Xt), Y),
+        atol=1e-9,
     )
 
 
@@ -136,7 +152,9 @@ def test_boostin_first_tree_matches_leaf_influence(datasets):
 def test_top_boostin_removal_beats_random(datasets):
     X, y = datasets["binary"]
     Xtr, ytr, Xte, yte = X[:160], y[:160], X[160:], y[160:]
-    model = make_model("lightgbm", "binary", n_estimators=30, max_leaves=7, min_child_samples=5).fit(Xtr, ytr)
+    model = make_model(
+        "lightgbm", "binary", n_estimators=30, max_leaves=7, min_child_samples=5
+    ).fit(Xtr, ytr)
     inf = BoostIn().fit(model, Xtr, ytr).local_influence(Xte, yte)
     rng = np.random.default_rng(0)
     base = example_loss(model, Xte, yte)
@@ -157,7 +175,14 @@ def test_top_boostin_removal_beats_random(datasets):
 def test_every_method_shape(task, datasets):
     X, y = _small(datasets, task, n=50)
     model = _model(task, X, y)
-    for ex in (Trex(), TreeSim(), TreeSim(kernel="to_", measure="cosine"), InputSim(), Target(), Random()):
+    for ex in (
+        Trex(),
+        TreeSim(),
+        TreeSim(kernel="to_", measure="cosine"),
+        InputSim(),
+        Target(),
+        Random(),
+    ):
         out = ex.fit(model, X, y).local_influence(X[:4], y[:4])
         assert out.shape == (50, 4) and np.isfinite(out).all()
     sub = make_explainer("subsample", n_iter=10).fit(model, X, y)

@@ -46,9 +46,17 @@ def _lgb(task, **kw):
         (lambda: _lgb("regression", objective="huber"), "objective"),
         (lambda: make_model("xgboost", "binary", n_estimators=3, subsample=0.5), "subsample"),
         (lambda: make_model("xgboost", "binary", n_estimators=3, reg_alpha=1.0), "L1"),
-        (lambda: make_model("xgboost", "regression", n_estimators=3, objective="reg:absoluteerror"), "objective"),
+        (
+            lambda: make_model(
+                "xgboost", "regression", n_estimators=3, objective="reg:absoluteerror"
+            ),
+            "objective",
+        ),
         (lambda: make_model("sklearn_gb", "binary", n_estimators=3, subsample=0.5), "subsample"),
-        (lambda: make_model("sklearn_hgb", "binary", n_estimators=3, early_stopping=True), "early_stopping"),
+        (
+            lambda: make_model("sklearn_hgb", "binary", n_estimators=3, early_stopping=True),
+            "early_stopping",
+        ),
     ],
 )
 def test_refuses_non_newton_settings(build, words, datasets):
