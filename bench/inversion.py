@@ -23,6 +23,8 @@ from support.inversion.masks import dropout_layers, mask_shapes
 from support.inversion.models import build_model
 
 MODELS = {
+    "mlp (w128, 1x16x16) [cpu]": ("mlp", (1, 16, 16), dict(width=128)),
+    "cnn (16/32, 3x16x16) [cpu]": ("cnn", (3, 16, 16), dict(channels=(16, 32))),
     "mlp (w512, 1x28x28)": ("mlp", (1, 28, 28), dict(width=512)),
     "cnn (16/32/64, 3x32x32)": ("cnn", (3, 32, 32), dict(channels=(16, 32, 64))),
     "vit (d256x4, 3x32x32)": ("vit", (3, 32, 32), {}),

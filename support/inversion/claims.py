@@ -213,3 +213,31 @@ def evaluate_claims(scores: pd.DataFrame, batch: pd.DataFrame | None = None) -> 
             )
         )
     return out
+
+
+def by_setup(scores: pd.DataFrame) -> pd.DataFrame:
+    """The quantities behind claims C1-C5 for each setup separately (mean SSIM over images and seeds)."""
+    summ = summarize(scores, "ssim", by=("setup", "p", "attack"))
+    rates = sorted(scores.p.unique())
+    pos = [p for p in rates if p > 0]
+    rows = []
+    for s in dict.fromkeys(scores.setup):
+        ig = [_cell(summ, s, p, "ig")[0] for p in rates]
+        dia = {p: _cell(summ, s, p, "dia")[0] for p in rates}
+        wiig = {p: _cell(summ, s, p, "wiig")[0] for p in pos}
+        rows.append(
+            {
+                "setup": s,
+                "IG at p=0 (C1)": ig[0],
+                "IG drop at p=0.1 (C2)": ig[0] - ig[1],
+                "IG decreasing (C2)": bool(np.all(np.diff(ig) < 0)),
+                "DIA min over p (C3)": min(dia.values()),
+                "DIA >= 0.9 up to p": max(
+                    [p for p in rates if all(dia[q] >= 0.9 for q in rates if q <= p)],
+                    default=np.nan,
+                ),
+                "max WIIG - DIA (C4)": max(wiig[p] - dia[p] for p in pos),
+                "min DIA - IG (C5)": min(dia[p] - _cell(summ, s, p, "ig")[0] for p in pos),
+            }
+        )
+    return pd.DataFrame(rows).set_index("setup")

@@ -53,3 +53,13 @@ def test_profiles():
         config("gpu")
     with pytest.raises(ValueError, match="no iteration count"):
         cfg.iterations_for("lenet")
+
+
+def test_by_setup_reports_each_setup():
+    from support.inversion.claims import by_setup
+
+    t = by_setup(_scores())
+    assert list(t.index) == ["mlp/mnist16"]
+    row = t.iloc[0]
+    assert abs(row["IG drop at p=0.1 (C2)"] - 0.2) < 1e-9 and row["IG decreasing (C2)"]
+    assert row["DIA >= 0.9 up to p"] == 0.5
