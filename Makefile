@@ -12,6 +12,13 @@ NB ?= *
 NOTEBOOKS := $(sort $(wildcard notebooks/$(NB).ipynb))
 PAPERMILL := $(PY) -m papermill --kernel python3 --cwd notebooks --log-level WARNING
 export TQDM_MININTERVAL ?= 5
+# One thread per process by default: on a shared 2-core machine, OpenMP/BLAS
+# workers spin-wait on a busy core and small operations slow down 30-100x.
+# Override on a machine with cores to spare, e.g. `make figures SUPPORT_THREADS=8 OMP_NUM_THREADS=8`.
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+export SUPPORT_THREADS ?= 1
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help

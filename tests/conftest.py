@@ -13,8 +13,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def pytest_configure(config):
     import torch
 
-    # The CI machine has 2 shared cores; more threads only add contention.
-    torch.set_num_threads(2)
+    # The CI machine has 2 shared cores: a second torch thread spin-waits on a
+    # busy core and makes small operations far slower (see runtime.limit_threads).
+    torch.set_num_threads(1)
 
 
 def pytest_collection_modifyitems(config, items):

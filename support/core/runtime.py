@@ -101,15 +101,19 @@ def seed_everything(seed: int, deterministic: bool = True) -> np.random.Generato
 
 
 def limit_threads(n: int | None = None) -> int:
-    """Cap torch's intra-op threads (default: ``$SUPPORT_THREADS`` or the core count, at most 4).
+    """Cap torch's intra-op threads; return the number set.
 
-    Returns the number of threads set. BLAS threads for NumPy are governed by
-    ``OMP_NUM_THREADS`` and friends, which must be set before NumPy starts.
+    The default is ``$SUPPORT_THREADS`` or 1. On a small shared machine,
+    OpenMP workers spin-wait for one another: with two threads and a busy
+    second core we measured batched small matrix products 30-100x slower than
+    with one. Set ``SUPPORT_THREADS`` (or pass ``n``) on a machine with idle
+    cores to spare. BLAS threads for NumPy follow ``OMP_NUM_THREADS``, which
+    must be set before NumPy starts.
     """
     import torch
 
     if n is None:
-        n = int(os.environ.get("SUPPORT_THREADS", 0)) or min(os.cpu_count() or 1, 4)
+        n = int(os.environ.get("SUPPORT_THREADS", 0) or 1)
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     torch.set_num_threads(n)

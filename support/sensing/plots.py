@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import numpy as np
 import pandas as pd
 
@@ -112,6 +113,9 @@ def rate_vs_alpha(rates: pd.DataFrame, one_step: pd.DataFrame, exact_rate: float
         xlabel="initialisation scale α",
         ylabel="fitted linear rate ρ per iteration",
     )
+    alphas = np.unique(np.concatenate([rates.alpha, one_step.alpha]))
+    ax.set_xticks(alphas, [f"{a:g}" for a in alphas])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.legend(fontsize=8)
     return fig
 

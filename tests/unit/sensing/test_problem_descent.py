@@ -138,3 +138,15 @@ def test_bad_inputs_name_the_argument(problem):
         descend(problem, X0[:1], 10, 0.1)
     with pytest.raises(FloatingPointError, match="reduce eta"):
         descend(problem, X0 * 30, 50, 5.0)
+
+
+def test_padded_symmetric_grid_equals_separate_runs(problem):
+    from support.sensing.experiments import run_grid
+
+    joint = run_grid(problem, "sym", "gd", (2, 3), (0.5, 0.1), 300, 0.2, seed=0)
+    alone = run_grid(problem, "sym", "gd", (3,), (0.5, 0.1), 300, 0.2, seed=0)
+    for i, row in alone.runs.iterrows():
+        j = joint.runs.index[
+            (joint.runs.seed == row.seed) & (joint.runs.k == 3) & (joint.runs.alpha == row.alpha)
+        ]
+        np.testing.assert_allclose(joint.errors[j[0]], alone.errors[i], rtol=1e-9)
