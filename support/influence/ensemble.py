@@ -124,6 +124,7 @@ class TreeEnsemble:
             cat([t.right for t in self.trees]) >= 0, cat([t.right for t in self.trees]) + off, -1
         )
         self._leaf_index = cat([t.leaf_index for t in self.trees])
+        self._children = np.stack([self._left, self._right], axis=1).ravel()  # 2 * node + go_right
         self.n_leaves = np.array([t.n_leaves for t in self.trees])
         self.leaf_offset = np.concatenate([[0], np.cumsum(self.n_leaves)[:-1]])
         self.leaf_values = cat([t.values for t in self.trees])  # global leaf column -> stored value
@@ -172,19 +173,27 @@ class TreeEnsemble:
     def apply(self, X) -> np.ndarray:
         """Leaf index (0..L-1 within each tree) of every example in every tree, shape (n, n_trees)."""
         X = self._check_X(X)
-        n = X.shape[0]
-        node = np.broadcast_to(self._node_offset, (n, self.n_trees)).copy()
-        rows = np.arange(n)[:, None]
-        active = self._left[node] >= 0
-        while active.any():
+        n, d = X.shape
+        T = self.n_trees
+        flat = X.ravel()
+        # one flat (example, tree) cursor per pair; pairs that reach a leaf leave the active set,
+        # so the work is the total path length, not n * T * max depth
+        node = np.tile(self._node_offset, n)
+        base = np.repeat(np.arange(n, dtype=np.int64) * d, T)
+        pos = np.arange(n * T)
+        out = np.empty(n * T, dtype=np.int64)
+        while len(pos):
             f = self._feature[node]
-            x = X[rows, np.maximum(f, 0)]
+            done = f < 0
+            if done.any():
+                out[pos[done]] = node[done]
+                keep = ~done
+                pos, node, base, f = pos[keep], node[keep], base[keep], f[keep]
+            x = flat[base + f]
             t = self._threshold[node]
-            go_left = x < t if self.strict else x <= t
-            nxt = np.where(go_left, self._left[node], self._right[node])
-            node = np.where(active, nxt, node)
-            active = self._left[node] >= 0
-        return self._leaf_index[node]
+            go_right = x >= t if self.strict else x > t
+            node = self._children[2 * node + go_right]
+        return self._leaf_index[out].reshape(n, T)
 
     def leaf_columns(self, leaves: np.ndarray) -> np.ndarray:
         """Global leaf column ids (0..total_leaves-1) from per-tree leaf ids."""

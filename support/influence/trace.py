@@ -10,6 +10,9 @@ third derivative ``k``, plus per-leaf sums and the unscaled Newton values
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -80,21 +83,70 @@ class Trace:
             )
 
 
-def leaf_matrix(cols: np.ndarray, values: np.ndarray, n_columns: int) -> sp.csr_matrix:
+def leaf_matrix(
+    cols: np.ndarray, values: np.ndarray, n_columns: int, dtype=np.float64
+) -> sp.csr_matrix:
     """Sparse (n, n_columns) matrix with ``values[i, t]`` at column ``cols[i, t]``."""
     n, T = cols.shape
     indptr = np.arange(0, n * T + 1, T)
-    return sp.csr_matrix(
-        (values.ravel().astype(np.float64), cols.ravel(), indptr), shape=(n, n_columns)
-    )
+    return sp.csr_matrix((values.ravel().astype(dtype), cols.ravel(), indptr), shape=(n, n_columns))
 
 
-def leaf_product(cols_a, vals_a, cols_b, vals_b, n_columns: int) -> np.ndarray:
+def _n_threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _sparse_dense(A: sp.csr_matrix, B: np.ndarray, n_threads: int) -> np.ndarray:
+    """``A @ B`` split into row blocks over threads (scipy's kernel releases the GIL)."""
+    n = A.shape[0]
+    if n_threads <= 1 or n < 2048:
+        return A @ B
+    edges = np.linspace(0, n, n_threads + 1).astype(int)
+    out = np.empty((n, B.shape[1]), dtype=np.result_type(A.dtype, B.dtype))
+
+    def block(k):
+        out[edges[k] : edges[k + 1]] = A[edges[k] : edges[k + 1]] @ B
+
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(block, range(n_threads)))
+    return out
+
+
+def leaf_product(
+    cols_a,
+    vals_a,
+    cols_b,
+    vals_b,
+    n_columns: int,
+    dtype=np.float64,
+    block_bytes: float = 64e6,
+    n_threads: int | None = None,
+) -> np.ndarray:
     """Dense (n_a, n_b) array of sum_t vals_a[i,t] * vals_b[e,t] * [cols_a[i,t] == cols_b[e,t]].
 
-    The sparse product only touches pairs that share a leaf, so its cost is
-    about n_a * n_b * T / L rather than n_a * n_b * T.
+    The ``a`` side is a sparse row matrix with one entry per tree; the ``b``
+    side is scattered into a dense (n_columns, n_b) block, so the product is
+    one sparse-times-dense pass (n_a * T * n_b multiply-adds, no sparse
+    output to assemble), split over ``n_threads`` (default: the CPUs this
+    process may use). ``b`` is processed in column blocks of at most
+    ``block_bytes``. ``dtype`` float32 about halves the time at ~1e-7
+    relative error.
     """
-    A = leaf_matrix(cols_a, vals_a, n_columns)
-    B = leaf_matrix(cols_b, vals_b, n_columns)
-    return np.asarray((A @ B.T).toarray())
+    dtype = np.dtype(dtype)
+    n_threads = _n_threads() if n_threads is None else int(n_threads)
+    A = leaf_matrix(cols_a, vals_a, n_columns, dtype)
+    m = len(cols_b)
+    step = int(max(1, min(m, block_bytes // (n_columns * dtype.itemsize))))
+    blocks = []
+    for s in range(0, m, step):
+        cb, vb = cols_b[s : s + step], vals_b[s : s + step]
+        B = np.zeros((n_columns, len(cb)), dtype=dtype)
+        # trees own disjoint column ranges, so each (column, example) is written at most once
+        B[cb, np.arange(len(cb))[:, None]] = vb
+        blocks.append(_sparse_dense(A, B, n_threads))
+    if not blocks:
+        return np.zeros((len(cols_a), 0), dtype=dtype)
+    return blocks[0] if len(blocks) == 1 else np.hstack(blocks)

@@ -22,12 +22,20 @@ class BoostIn(Explainer):
         ``"newton"`` (default) uses the unscaled Newton value ``v`` in
         ``g + v h``, the exact derivative. ``"stored"`` uses the stored value
         ``lr * v`` as the reference implementation (tree_influence 0.1.7) does.
+    dtype : {"float32", "float64"}
+        Precision of the train x test product. float32 (default) is about
+        twice as fast and agrees with float64 to ~1e-7 of the largest
+        influence (unit-tested to 1e-6); the derivatives themselves are
+        always computed in float64.
     """
 
-    def __init__(self, leaf_value: str = "newton"):
+    def __init__(self, leaf_value: str = "newton", dtype: str = "float32"):
         if leaf_value not in ("newton", "stored"):
             raise ValueError(f"leaf_value must be 'newton' or 'stored', got {leaf_value!r}")
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.leaf_value = leaf_value
+        self.dtype = dtype
 
     def _fit(self):
         tr, e = self.trace_, self.ensemble_
@@ -38,7 +46,9 @@ class BoostIn(Explainer):
 
     def _local(self, X, y):
         cols_te, g_te, _, _ = self._test_grad(X, y, per_iteration=True)
-        return leaf_product(self.trace_.cols, self.D_, cols_te, g_te, self.ensemble_.total_leaves)
+        return leaf_product(
+            self.trace_.cols, self.D_, cols_te, g_te, self.ensemble_.total_leaves, dtype=self.dtype
+        )
 
     def self_influence(self, batch_size: int = 0) -> np.ndarray:
         """O(n T): each example's own gradient at every iteration is already in the trace."""

@@ -129,11 +129,69 @@ def test_loo_equals_retraining(datasets):
 def test_boostin_and_self_influence_consistent(task, datasets):
     X, y = _small(datasets, task)
     model = _model(task, X, y)
-    for ex in (BoostIn(), LeafInfluenceSP(), LeafInfluence(device="cpu"), LeafRefit(device="cpu")):
+    for ex in (
+        BoostIn(dtype="float64"),
+        LeafInfluenceSP(),
+        LeafInfluence(device="cpu"),
+        LeafRefit(device="cpu"),
+    ):
         ex.fit(model, X, y)
         full = ex.local_influence(X[:10], y[:10])
         assert full.shape == (80, 10)
         np.testing.assert_allclose(ex.self_influence()[:10], np.diag(full[:10]), atol=1e-10)
+
+
+def _boostin_by_definition(ex, Xt, yt):
+    """sum_t [leaf_i,t == leaf_e,t] D_it dL_e/dz at iteration t, by broadcasting over (i, e, t)."""
+    ens = ex.ensemble_
+    leaves_te = ens.apply(Xt)
+    Z = ens.staged_margins(leaves_te)[:-1]  # (R, m, K)
+    g = ens.loss.grad(Z, ens.loss.targets(yt)).transpose(1, 0, 2).reshape(len(Xt), -1)
+    same = ex.trace_.leaves[:, None, :] == leaves_te[None, :, :]
+    return (same * ex.D_[:, None, :] * g[None, :, :]).sum(axis=2)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_boostin_fast_product_equals_definition(task, datasets):
+    X, y = _small(datasets, task)
+    model = _model(task, X, y, n_estimators=20)
+    Xt, yt = datasets[task][0][-15:], datasets[task][1][-15:]
+    for dtype, rtol in (("float64", 1e-12), ("float32", 1e-6)):
+        ex = BoostIn(dtype=dtype).fit(model, X, y)
+        want = _boostin_by_definition(ex, Xt, yt)
+        got = ex.local_influence(Xt, yt)
+        assert got.dtype == np.dtype(dtype)
+        assert np.abs(got - want).max() <= rtol * np.abs(want).max()
+
+
+def test_boostin_float32_at_bench_scale():
+    """100 trees, 1,000 training examples: float32 product within 1e-6 of the float64 definition."""
+    from support.influence.data import load_embedded
+
+    X, y, _ = load_embedded("synth", n_synth=1100)
+    model = make_model("lightgbm", "binary", n_estimators=100, max_leaves=15).fit(
+        X[:1000], y[:1000]
+    )
+    ex = BoostIn().fit(model, X[:1000], y[:1000])
+    want = _boostin_by_definition(ex, X[1000:1040], y[1000:1040])
+    got = ex.local_influence(X[1000:1040], y[1000:1040])
+    assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()
+
+
+def test_leaf_product_threads_and_blocks():
+    from support.influence.trace import leaf_product
+
+    rng = np.random.default_rng(0)
+    n, m, T, L = 3000, 37, 6, 4
+    cols_a = rng.integers(0, L, (n, T)) + L * np.arange(T)
+    cols_b = rng.integers(0, L, (m, T)) + L * np.arange(T)
+    va, vb = rng.normal(size=(n, T)), rng.normal(size=(m, T))
+    want = ((cols_a[:, None] == cols_b[None]) * va[:, None] * vb[None]).sum(-1)
+    for kw in ({"n_threads": 1}, {"n_threads": 3}, {"n_threads": 2, "block_bytes": 8 * L * T * 5}):
+        np.testing.assert_allclose(
+            leaf_product(cols_a, va, cols_b, vb, L * T, **kw), want, atol=1e-12
+        )
+    assert leaf_product(cols_a, va, cols_b[:0], vb[:0], L * T).shape == (n, 0)
 
 
 def test_boostin_first_tree_matches_leaf_influence(datasets):
@@ -201,6 +259,8 @@ def test_errors(datasets):
     model = _model("binary", X, y)
     with pytest.raises(RuntimeError, match="not fitted"):
         BoostIn().local_influence(X, y)
+    with pytest.raises(ValueError, match="dtype"):
+        BoostIn(dtype="float16")
     with pytest.raises(ValueError, match="y for X"):
         BoostIn().fit(model, X, y[:-1])
     with pytest.raises(ValueError, match="update_set"):
