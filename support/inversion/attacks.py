@@ -100,6 +100,7 @@ class _Base:
             iterations=self.iterations,
             lr=self.lr,
             tv=self.tv,
+            seed=self.seed,
             box=None if self.box is None else check_box(self.box, channels),
         )
 

@@ -31,8 +31,12 @@ class InversionConfig:
         Architecture sizes.
     batch_size, batch_rates, n_batches, batch_setup
         The larger-batch experiment: batch size, rates, batches per seed and (arch, dataset, side).
+    restart_setups, restart_rate, restart_count
+        The restarts check: DIA with several starts (best gradient loss kept) on these setups at this rate.
     dlg_iterations : int
         L-BFGS iterations (x20 evaluations) of the DLG/iDLG demonstration.
+    workers : int
+        CPU processes the sweeps are spread over (each single-threaded).
     threads : int or None
         Torch threads (1 keeps a shared 2-core machine from thrashing).
     """
@@ -64,7 +68,14 @@ class InversionConfig:
     batch_rates: tuple[float, ...] = (0.0, 0.5)
     n_batches: int = 2
     batch_setup: tuple[str, str, int] = ("mlp", "mnist", 16)
+    restart_setups: tuple[tuple[str, str, int], ...] = (
+        ("mlp", "mnist", 16),
+        ("mlp", "photographs", 16),
+    )
+    restart_rate: float = 0.75
+    restart_count: int = 3
     dlg_iterations: int = 10
+    workers: int = 2
     threads: int | None = 1
 
     def model_kwargs(self, arch: str) -> dict:
@@ -103,7 +114,11 @@ PROFILES = {
         batch_rates=(0.0, 0.5),
         n_batches=1,
         batch_setup=("mlp", "mnist", 12),
+        restart_setups=(("mlp", "mnist", 12),),
+        restart_rate=0.5,
+        restart_count=2,
         dlg_iterations=2,
+        workers=1,
     ),
     # 16x16 images keep the 4 sweeps x 5 rates x 3 attacks x 5 images x 2 seeds within minutes on 2 cores.
     "cpu": InversionConfig(
@@ -142,6 +157,9 @@ PROFILES = {
         n_batches=2,
         batch_setup=("mlp", "cifar10", 32),
         dlg_iterations=300,
+        restart_setups=(("mlp", "cifar10", 32), ("cnn", "cifar10", 32)),
+        restart_count=4,
+        workers=1,
         threads=None,
     ),
 }

@@ -80,6 +80,7 @@ class Settings:
     milestones: tuple[float, ...] = (3 / 8, 5 / 8, 7 / 8)
     signed: bool = True
     box: tuple[torch.Tensor, torch.Tensor] | None = None  # per-channel (lo, hi), shape (C,)
+    seed: int = 0  # of the masks a train-mode attacker draws
 
 
 @dataclass
@@ -207,12 +208,13 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
     best_x = x.detach().clone()
     best_m = [m.detach().clone() for m in masks]
     losses, recs = [], []
+    gen = torch.Generator(device=device).manual_seed(settings.seed)
     view = lambda t, like: t.reshape(-1, *([1] * (like.ndim - 1)))  # noqa: E731
     for it in range(settings.iterations):
         if bool(s["resample"].any()):
             with torch.no_grad():
                 for m in masks:
-                    fresh = torch.bernoulli((1 - view(s["p"], m)).expand_as(m))
+                    fresh = torch.bernoulli((1 - view(s["p"], m)).expand_as(m), generator=gen)
                     m.copy_(torch.where(view(s["resample"], m), fresh, m))
         (gx, gm), (total, rec) = step(
             x, tuple(masks), s["scales"], s["target"], s["tnorm"], s["y"], s["p"], s["reg"], tv

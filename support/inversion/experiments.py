@@ -184,67 +184,187 @@ def setup_name(arch: str, dataset: str, side: int) -> str:
     return f"{arch}/{dataset}{side}"
 
 
-def run_sweeps(cfg, seed: int = 0, device="cpu", data_dir=None) -> dict[str, SweepResult]:
-    """Run the dropout-rate sweep of every setup in ``cfg`` (ablations on ``cfg.ablation_datasets``).
-
-    Returns
-    -------
-    dict of str to SweepResult
-        Keyed by :func:`setup_name`.
-    """
+def _specs(cfg, seed: int, data_dir) -> list[tuple[str, dict]]:
+    """(key, dropout_sweep keyword arguments) of every sweep job in ``cfg``, most expensive first."""
     from .data import victims
 
-    out = {}
+    seeds = range(seed, seed + cfg.n_seeds)
+    specs = []
     for arch, dataset, side in cfg.setups:
         x, y, norm = victims(dataset, cfg.n_images, side, seed=seed, data_dir=data_dir)
         abl = cfg.ablations if dataset in cfg.ablation_datasets else ()
         name = setup_name(arch, dataset, side)
-        res = dropout_sweep(
-            arch,
-            x,
-            y,
-            norm,
-            cfg.rates,
-            cfg.attacks,
-            range(seed, seed + cfg.n_seeds),
-            iterations=cfg.iterations_for(arch),
-            restarts=cfg.restarts,
-            model_kwargs=cfg.model_kwargs(arch),
-            ablations=abl,
-            ablation_rates=cfg.ablation_rates,
-            device=device,
-            desc=name,
+        specs.append(
+            (
+                name,
+                dict(
+                    arch=arch,
+                    images=x,
+                    labels=y,
+                    norm=norm,
+                    rates=cfg.rates,
+                    attacks=cfg.attacks,
+                    seeds=seeds,
+                    iterations=cfg.iterations_for(arch),
+                    restarts=cfg.restarts,
+                    model_kwargs=cfg.model_kwargs(arch),
+                    ablations=abl,
+                    ablation_rates=cfg.ablation_rates,
+                    desc=name,
+                ),
+            )
         )
-        res.scores.insert(1, "setup", name)
-        out[name] = res
-    return out
-
-
-def run_batch_experiment(cfg, seed: int = 0, device="cpu", data_dir=None) -> SweepResult:
-    """IG, DIA and WIIG on batches of ``cfg.batch_size`` images (matched by optimal assignment before scoring)."""
-    from .data import victims
-
     arch, dataset, side = cfg.batch_setup
     x, y, norm = victims(
         dataset, cfg.batch_size * cfg.n_batches, side, seed=seed + 1, data_dir=data_dir
     )
-    res = dropout_sweep(
-        arch,
-        x,
-        y,
-        norm,
-        cfg.batch_rates,
-        cfg.attacks,
-        range(seed, seed + cfg.n_seeds),
-        batch_size=cfg.batch_size,
-        iterations=cfg.iterations_for(arch),
-        restarts=cfg.restarts,
-        model_kwargs=cfg.model_kwargs(arch),
-        device=device,
-        desc=f"{arch} B={cfg.batch_size}",
+    specs.append(
+        (
+            "batch",
+            dict(
+                arch=arch,
+                images=x,
+                labels=y,
+                norm=norm,
+                rates=cfg.batch_rates,
+                attacks=cfg.attacks,
+                seeds=seeds,
+                batch_size=cfg.batch_size,
+                iterations=cfg.iterations_for(arch),
+                restarts=cfg.restarts,
+                model_kwargs=cfg.model_kwargs(arch),
+                desc=f"{arch} B={cfg.batch_size}",
+            ),
+        )
     )
-    res.scores.insert(1, "setup", f"{setup_name(arch, dataset, side)} B={cfg.batch_size}")
-    return res
+    for arch, dataset, side in cfg.restart_setups:
+        x, y, norm = victims(dataset, cfg.n_images, side, seed=seed, data_dir=data_dir)
+        specs.append(
+            (
+                f"restarts {setup_name(arch, dataset, side)}",
+                dict(
+                    arch=arch,
+                    images=x,
+                    labels=y,
+                    norm=norm,
+                    rates=(cfg.restart_rate,),
+                    attacks=("dia",),
+                    seeds=seeds,
+                    iterations=cfg.iterations_for(arch),
+                    restarts=cfg.restart_count,
+                    model_kwargs=cfg.model_kwargs(arch),
+                    desc=f"DIA x{cfg.restart_count} restarts",
+                ),
+            )
+        )
+    cost = {"mlp": 1.0, "cnn": 1.2, "vit": 4.0, "resnet18": 8.0}
+    specs.sort(
+        key=lambda kv: (
+            -cost[kv[1]["arch"]]
+            * kv[1]["iterations"]
+            * kv[1]["images"][0].numel() ** 0.5
+            * len(kv[1]["rates"])
+            * kv[1]["restarts"]
+        )
+    )
+    return specs
+
+
+def _init_worker():
+    import os
+
+    os.environ["TQDM_DISABLE"] = "1"
+    torch.set_num_threads(1)
+
+
+def _run_spec(spec: dict, device: str) -> SweepResult:
+    return dropout_sweep(**spec, device=device)
+
+
+@dataclass
+class Experiments:
+    """All results of the notebook: the sweeps by setup name, the larger batch and the restarts check."""
+
+    sweeps: dict
+    batch: SweepResult
+    restarts: dict
+    seconds: float = 0.0
+
+
+def run_experiments(
+    cfg, seed: int = 0, device="cpu", data_dir=None, workers: int | None = None
+) -> Experiments:
+    """Run every sweep of ``cfg`` (setups, larger batch, DIA restarts), in parallel worker processes on CPU.
+
+    Parameters
+    ----------
+    cfg : InversionConfig
+    seed : int
+        Base seed: victim images and ``cfg.n_seeds`` consecutive model/mask/attack seeds.
+    device : str or torch.device
+        On CUDA the jobs run one after another in this process (one GPU).
+    data_dir : path, optional
+        Where CIFAR-10 is read from (paper profile).
+    workers : int, optional
+        Processes (default ``cfg.workers``); each runs single-threaded, so
+        results equal a serial run.
+    """
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    started = time.time()
+    specs = _specs(cfg, seed, data_dir)
+    device = torch.device(device)
+    workers = cfg.workers if workers is None else workers
+    results = {}
+    if workers <= 1 or device.type != "cpu":
+        for key, spec in specs:
+            results[key] = _run_spec(spec, device)
+    else:
+        bar = progress(total=len(specs), desc=f"{len(specs)} sweeps on {workers} processes")
+        with cf.ProcessPoolExecutor(
+            workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
+        ) as ex:
+            futures = {ex.submit(_run_spec, spec, "cpu"): key for key, spec in specs}
+            for fut in cf.as_completed(futures):
+                results[futures[fut]] = fut.result()
+                bar.update(1)
+        bar.close()
+    for key, res in results.items():
+        if key == "batch":
+            arch, dataset, side = cfg.batch_setup
+            res.scores.insert(1, "setup", f"{setup_name(arch, dataset, side)} B={cfg.batch_size}")
+        else:
+            res.scores.insert(1, "setup", key.removeprefix("restarts "))
+    names = [setup_name(*s) for s in cfg.setups]
+    restarts = {
+        k.removeprefix("restarts "): v for k, v in results.items() if k.startswith("restarts ")
+    }
+    return Experiments(
+        {n: results[n] for n in names}, results["batch"], restarts, time.time() - started
+    )
+
+
+def restart_table(sweeps: dict, restarts: dict) -> pd.DataFrame:
+    """DIA's SSIM at the restarts check's rate: one start (the sweep) vs the best of several (by gradient loss)."""
+    rows = []
+    for name, res in restarts.items():
+        p = float(res.scores.p.iloc[0])
+        one = sweeps[name].scores.query("attack == 'dia' and p == @p").ssim
+        many = res.scores.ssim
+        k = res.problems // max(len(res.scores), 1)
+        rows.append(
+            {
+                "setup": name,
+                "p": p,
+                "SSIM, 1 start": f"{one.mean():.3f} ± {one.std():.3f}",
+                f"SSIM, best of {k}": f"{many.mean():.3f} ± {many.std():.3f}",
+                "failures (<0.5), 1 start": int((one < 0.5).sum()),
+                f"failures (<0.5), best of {k}": int((many < 0.5).sum()),
+                "n": len(many),
+            }
+        )
+    return pd.DataFrame(rows).set_index("setup")
 
 
 def run_dlg_family(

@@ -219,3 +219,64 @@ def batch_comparison(single, batch, attacks=("ig", "dia", "wiig")):
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig
+
+
+def loss_vs_ssim(scores, restarts=None):
+    """Left: DIA's final gradient loss against SSIM for every p > 0 (do failures fit the gradient?).
+
+    Right (with ``restarts``): DIA's SSIM at the restarts check's rate with one start vs the best of several.
+    """
+    ncols = 2 if restarts else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(4.4 * ncols, 3.2), squeeze=False)
+    ax = axes[0, 0]
+    d = scores[(scores.attack == "dia") & (scores.p > 0)]
+    rates = sorted(d.p.unique())
+    cmap = plt.get_cmap("viridis", len(rates))
+    for k, p in enumerate(rates):
+        e = d[d.p == p]
+        ax.scatter(
+            np.maximum(e.best_loss, 1e-8), e.ssim, s=10, color=cmap(k), label=f"p={p:g}", alpha=0.8
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("DIA final 1 - cosine")
+    ax.set_ylabel("SSIM")
+    ax.set_title("DIA, all setups", fontsize=9)
+    ax.legend(fontsize=7)
+    if restarts:
+        ax = axes[0, 1]
+        names = list(restarts)
+        for k, name in enumerate(names):
+            res = restarts[name]
+            p = float(res.scores.p.iloc[0])
+            one = scores[(scores.setup == name) & (scores.attack == "dia") & (scores.p == p)].ssim
+            many = res.scores.ssim
+            n = res.problems // max(len(res.scores), 1)
+            ax.bar(
+                k - 0.2,
+                one.mean(),
+                0.4,
+                yerr=one.std(),
+                capsize=2,
+                color="C0",
+                alpha=0.5,
+                label="1 start" if k == 0 else None,
+            )
+            ax.bar(
+                k + 0.2,
+                many.mean(),
+                0.4,
+                yerr=many.std(),
+                capsize=2,
+                color="C0",
+                label=f"best of {n}" if k == 0 else None,
+            )
+        ax.set_xticks(
+            range(len(names)),
+            [f"{n}\np={float(restarts[n].scores.p.iloc[0]):g}" for n in names],
+            fontsize=8,
+        )
+        ax.set_ylabel("DIA SSIM")
+        ax.set_ylim(-0.1, 1.05)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
