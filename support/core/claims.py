@@ -101,10 +101,14 @@ class ClaimSet:
                 "paper": "" if c.paper is None else _fmt(c.paper),
                 "criterion": c.criterion,
                 "result": "PASS" if c.passed else "FAIL",
+                "note": c.note,
             }
             for c in self.claims
         ]
-        return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
+        if not rows:
+            return pd.DataFrame()
+        table = pd.DataFrame(rows).set_index("id")
+        return table if table["note"].astype(bool).any() else table.drop(columns="note")
 
     def write(self, output_dir: str | os.PathLike) -> Path:
         """Write ``claims.json`` into ``output_dir`` (atomically) and return its path."""

@@ -36,6 +36,8 @@ def gather(figures_root: Path | None = None) -> str:
         ]
         for c in data["claims"]:
             measured = _fmt(c["measured"]) + (f" ({c['spread']})" if c.get("spread") else "")
+            if c.get("note"):
+                measured += f" — {c['note']}"
             paper = "" if c.get("paper") is None else _fmt(c["paper"])
             cells = [
                 c["id"],

@@ -6,6 +6,8 @@ included, so the notebook only formats them.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -56,15 +58,14 @@ def alpha_exponent(rates: pd.DataFrame) -> pd.Series:
     return rates.groupby("seed")[["alpha", "rate"]].apply(fit)
 
 
-def late_alpha_gap(curves: Curves, t0: int) -> float:
-    """Largest relative gap, over seeds, k and t >= t0, between the curves of the extreme α values."""
-    gaps = []
-    for (_, _), group in curves.runs.groupby(["seed", "k"]):
+def alpha_gaps(curves: Curves, times) -> pd.DataFrame:
+    """Relative gap |err(α_min)/err(α_max) − 1| per (seed, k) at each iteration in ``times``."""
+    rows = []
+    for (seed, k), group in curves.runs.groupby(["seed", "k"]):
         lo, hi = group["alpha"].idxmin(), group["alpha"].idxmax()
-        a, b = curves.errors[lo, t0:], curves.errors[hi, t0:]
-        ok = np.isfinite(a) & np.isfinite(b)
-        gaps.append(np.max(np.abs(a[ok] / b[ok] - 1)))
-    return float(np.max(gaps))
+        a, b = curves.errors[lo], curves.errors[hi]
+        rows.append({"seed": seed, "k": k, **{t: abs(a[t] / b[t] - 1) for t in times}})
+    return pd.DataFrame(rows)
 
 
 def eta_t_error(curves: Curves, eta: float) -> pd.DataFrame:
@@ -80,6 +81,12 @@ def imbalance_drift(curves: Curves) -> float:
     if curves.imbalance is None:
         raise ValueError("these runs recorded no imbalance (symmetric parameterisation?)")
     lam = curves.imbalance
+    with warnings.catch_warnings():  # runs stopped at the float64 floor are NaN afterwards
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _drift(lam)
+
+
+def _drift(lam: np.ndarray) -> float:
     scale = np.nanmax(np.abs(lam[:, :1]), axis=-1, keepdims=True)
     drift = np.nanmax(np.abs(lam - lam[:, :1]), axis=-1) / scale[..., 0]
     return float(np.nanmax(drift))

@@ -227,84 +227,74 @@ def _cached(name: str, cfg: SensingConfig, seed: int, device, compute) -> Curves
     return Cache("sensing", code=support.sensing).get_or_compute(key, compute)
 
 
+def _cached_grid(name, cfg, seed, device, param, method, ks, alphas, T, identity=False, **kwargs):
+    """One cached :func:`run_grid` over the profile's problems."""
+
+    def compute():
+        problem = _problem(cfg, seed, device, identity=identity)
+        return run_grid(problem, param, method, ks, alphas, T, cfg.eta, seed, **kwargs)
+
+    return _cached(name, cfg, seed, device, compute)
+
+
 def symmetric_sweep(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """XXᵀ for every k in ``cfg.ks_symmetric`` (k = r first) and α in ``cfg.alphas_symmetric``."""
-    return _cached(
+    return _cached_grid(
         "symmetric",
         cfg,
         seed,
         device,
-        lambda: run_grid(
-            _problem(cfg, seed, device),
-            "sym",
-            "gd",
-            cfg.ks_symmetric,
-            cfg.alphas_symmetric,
-            cfg.T_symmetric,
-            cfg.eta,
-            seed,
-        ),
+        "sym",
+        "gd",
+        cfg.ks_symmetric,
+        cfg.alphas_symmetric,
+        cfg.T_symmetric,
     )
 
 
 def asymmetric_sweep(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """FGᵀ with k = r and k = ``cfg.k_over`` over the α grid ``cfg.alphas_asymmetric``."""
-    return _cached(
+    return _cached_grid(
         "asymmetric",
         cfg,
         seed,
         device,
-        lambda: run_grid(
-            _problem(cfg, seed, device),
-            "asym",
-            "gd",
-            (cfg.rank, cfg.k_over),
-            cfg.alphas_asymmetric,
-            cfg.T_asymmetric,
-            cfg.eta,
-            seed,
-        ),
+        "asym",
+        "gd",
+        (cfg.rank, cfg.k_over),
+        cfg.alphas_asymmetric,
+        cfg.T_asymmetric,
     )
 
 
 def one_step_sweep(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """The one-step method (k = ``cfg.k_over``) over ``cfg.alphas_one_step``."""
-    return _cached(
+    return _cached_grid(
         "one_step",
         cfg,
         seed,
         device,
-        lambda: run_grid(
-            _problem(cfg, seed, device),
-            "asym",
-            "one_step",
-            (cfg.k_over,),
-            cfg.alphas_one_step,
-            cfg.T_one_step,
-            cfg.eta,
-            seed,
-            switch_residual=cfg.switch_residual,
-        ),
+        "asym",
+        "one_step",
+        (cfg.k_over,),
+        cfg.alphas_one_step,
+        cfg.T_one_step,
+        switch_residual=cfg.switch_residual,
     )
 
 
 def crossover_runs(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """Vanilla FGᵀ (k = ``cfg.k_over``) at the α values of the crossover, run as long as XXᵀ."""
-    return _cached(
+    return _cached_grid(
         "crossover",
         cfg,
         seed,
         device,
-        lambda: run_grid(
-            _problem(cfg, seed, device),
-            "asym",
-            "gd",
-            (cfg.k_over,),
-            cfg.alphas_crossover,
-            cfg.T_symmetric,
-            cfg.eta,
-            seed,
-        ),
+        "asym",
+        "gd",
+        (cfg.k_over,),
+        cfg.alphas_crossover,
+        cfg.T_symmetric,
     )
 
 
@@ -335,21 +325,17 @@ def comparator_runs(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
 
 def identity_limit(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
     """XXᵀ with 𝒜 = I (matrix factorisation), k > r, α = ``cfg.alphas_symmetric[0]``."""
-    return _cached(
+    return _cached_grid(
         "identity",
         cfg,
         seed,
         device,
-        lambda: run_grid(
-            _problem(cfg, seed, device, identity=True),
-            "sym",
-            "gd",
-            cfg.ks_symmetric[1:],
-            cfg.alphas_symmetric[:1],
-            cfg.limit_T,
-            cfg.eta,
-            seed,
-        ),
+        "sym",
+        "gd",
+        cfg.ks_symmetric[1:],
+        cfg.alphas_symmetric[:1],
+        cfg.limit_T,
+        identity=True,
     )
 
 
