@@ -34,10 +34,13 @@ class SensingProblem:
     gram: torch.Tensor | None = None
 
     def __post_init__(self):
-        # With n1*n2 <= m, one product with the Gram matrix 𝒜*𝒜 (n1n2 x n1n2) is
-        # cheaper than the forward and adjoint products with A (m x n1n2).
-        if self.A is not None and self.gram is None and self.A.shape[2] <= self.A.shape[1]:
-            self.gram = torch.bmm(self.A.transpose(1, 2), self.A)
+        # With n1*n2 <= 2m, one product with the Gram matrix 𝒜*𝒜 (n1n2 x n1n2)
+        # streams fewer numbers per iteration than the forward and adjoint
+        # products with A (m x n1n2); the iteration is memory-bound either way.
+        if self.A is not None and self.gram is None:
+            P, m, N = self.A.shape
+            if N <= 2 * m and P * N * N * self.A.element_size() <= 2**30:
+                self.gram = torch.bmm(self.A.transpose(1, 2), self.A)
 
     @property
     def n_problems(self) -> int:
