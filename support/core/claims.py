@@ -39,6 +39,11 @@ class Claim:
         Spread over seeds/runs (e.g. ``"IQR 0.01"``).
     note : str, optional
         Anything a reader needs to interpret the result.
+    deterministic : bool, optional
+        False for claims measured from wall-clock timings, which a re-run on a
+        busier or quieter machine may flip; :meth:`ClaimSet.summary` then
+        prints them without their verdict, so nbval compares only what a
+        seeded re-run must reproduce.
     """
 
     id: str
@@ -49,6 +54,7 @@ class Claim:
     paper: Any = None
     spread: str = ""
     note: str = ""
+    deterministic: bool = True
 
     def __post_init__(self):
         if not self.id or not isinstance(self.id, str):
