@@ -36,6 +36,8 @@ class Config:
         Training examples kept after the 80/20 split (0 = all).
     n_test : int
         Random test examples for the single-test experiments.
+    edit_n_test : int
+        How many of them also get the targeted label edits (classification only).
     single_fracs, set_fracs, fix_fracs : tuple of float
         Checkpoints: fractions of the training set removed/edited/checked.
     methods : tuple of str
@@ -56,6 +58,7 @@ class Config:
     learning_rate: float = 0.1
     max_train: int = 0
     n_test: int = 6
+    edit_n_test: int = 6
     single_fracs: tuple = (0.005, 0.01, 0.02, 0.04)
     set_fracs: tuple = (0.05, 0.1, 0.2, 0.3)
     fix_fracs: tuple = (0.05, 0.1, 0.2, 0.3)
@@ -75,6 +78,7 @@ PROFILES = {
         max_leaves=7,
         max_train=150,
         n_test=2,
+        edit_n_test=2,
         single_fracs=(0.01, 0.04),
         set_fracs=(0.1, 0.3),
         fix_fracs=(0.1, 0.3),
@@ -83,15 +87,16 @@ PROFILES = {
         cost_trees=10,
     ),
     "cpu": Config(
-        combos=(
-            ("breast_cancer", "lightgbm"),
-            ("wine_sk", "lightgbm"),
-            ("diabetes_sk", "lightgbm"),
+        combos=tuple(
+            (d, lib)
+            for d in ("breast_cancer", "wine_sk", "diabetes_sk")
+            for lib in ("lightgbm", "xgboost", "sklearn_hgb")
         ),
-        n_estimators=30,
+        n_estimators=20,
         max_leaves=15,
-        max_train=300,
-        n_test=4,
+        max_train=150,
+        n_test=8,
+        edit_n_test=3,
         single_fracs=(0.005, 0.02, 0.04),
         set_fracs=(0.1, 0.3),
         fix_fracs=(0.1, 0.2, 0.3),
@@ -107,6 +112,7 @@ PROFILES = {
         n_estimators=100,
         max_leaves=31,
         n_test=100,
+        edit_n_test=100,
         single_fracs=(0.001, 0.005, 0.01, 0.015, 0.02),
         set_fracs=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
         fix_fracs=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3),

@@ -10,7 +10,7 @@ from scipy.stats import pearsonr, spearmanr
 
 from ..core.progress import progress
 from .explainers import make_explainer
-from .models import example_loss, raw_margin, retrain
+from .models import Refitter, example_loss, raw_margin
 
 FAST = ("boostin", "leaf_inf_sp", "trex", "tree_sim")
 SLOW = ("leaf_refit", "leaf_inf", "subsample", "loo")
@@ -41,13 +41,12 @@ def single_removal(model, Xtr, ytr, Xte, yte, influences: dict, fracs) -> pd.Dat
     rows = []
     ks = _counts(len(Xtr), fracs)
     base = example_loss(model, Xte, yte)
+    refit = Refitter(model, Xtr, ytr)
     for method, inf in progress(influences.items(), desc="single-test removal"):
         for e in range(len(Xte)):
             order = np.argsort(-inf[:, e], kind="stable")
             for f, k in zip(fracs, ks):
-                keep = np.ones(len(Xtr), dtype=bool)
-                keep[order[:k]] = False
-                loss = example_loss(retrain(model, Xtr[keep], ytr[keep]), Xte[[e]], yte[[e]])[0]
+                loss = example_loss(refit.without(order[:k]), Xte[[e]], yte[[e]])[0]
                 rows.append(dict(method=method, test=e, frac=f, k=k, loss=loss, base=base[e]))
     return pd.DataFrame(rows)
 
@@ -78,13 +77,14 @@ def label_edit(model, Xtr, ytr, Xte, yte, influences: dict, fracs, task) -> pd.D
     tgt = target_labels(model, Xte, yte, task)
     ks = _counts(len(Xtr), fracs)
     rows = []
+    refit = Refitter(model, Xtr, ytr)
     for method, inf in progress(influences.items(), desc="targeted label edits"):
         for e in range(len(Xte)):
             order = np.argsort(-inf[:, e], kind="stable")
             for f, k in zip(fracs, ks):
                 y_new = ytr.copy()
                 y_new[order[:k]] = tgt[e]
-                m = retrain(model, Xtr, y_new)
+                m = refit.with_labels(y_new)
                 z = raw_margin(m, Xte[[e]])
                 new_pred = int(np.argmax(z[0])) if task == "multiclass" else int(z[0, 0] > 0)
                 rows.append(
@@ -113,12 +113,11 @@ def set_experiments(
     ks = _counts(len(Xtr), fracs)
     lo, hi = float(np.min(ytr)), float(np.max(ytr))
     n_cls = int(ytr.max()) + 1 if task == "multiclass" else 2
+    refit = Refitter(model, Xtr, ytr)
     for method, s in progress(set_influence.items(), desc="set removal / noise"):
         order = np.argsort(-s, kind="stable")
         for f, k in zip(fracs, ks):
-            keep = np.ones(len(Xtr), dtype=bool)
-            keep[order[:k]] = False
-            loss = example_loss(retrain(model, Xtr[keep], ytr[keep]), Xev, yev, task).mean()
+            loss = example_loss(refit.without(order[:k]), Xev, yev, task).mean()
             rows.append(dict(method=method, setting="set_removal", frac=f, loss=loss))
             y_noisy = ytr.copy()
             idx = order[:k]
@@ -128,7 +127,7 @@ def set_experiments(
                 y_noisy[idx] = (y_noisy[idx] + rng.integers(1, n_cls, size=k)) % n_cls
             else:
                 y_noisy[idx] = rng.uniform(lo, hi, size=k)
-            loss = example_loss(retrain(model, Xtr, y_noisy), Xev, yev, task).mean()
+            loss = example_loss(refit.with_labels(y_noisy), Xev, yev, task).mean()
             rows.append(dict(method=method, setting="add_noise", frac=f, loss=loss))
     return pd.DataFrame(rows)
 
@@ -156,7 +155,8 @@ def fix_mislabelled(
     Returns rows (method, frac, detected, loss): the fraction of corrupted
     examples found, and the evaluation loss after retraining on the fixed labels.
     """
-    noisy_model = retrain(model, Xtr, y_noisy)
+    refit = Refitter(model, Xtr, y_noisy)
+    noisy_model = refit.with_labels(y_noisy)
     exps, _ = fit_explainers(methods, noisy_model, Xtr, y_noisy, params, progress_bar=False)
     is_noisy = np.zeros(len(Xtr), dtype=bool)
     is_noisy[noisy_idx] = True
@@ -169,7 +169,7 @@ def fix_mislabelled(
             chk = order[:k]
             y_fix = y_noisy.copy()
             y_fix[chk] = y_clean[chk]
-            loss = example_loss(retrain(model, Xtr, y_fix), Xev, yev, task).mean()
+            loss = example_loss(refit.with_labels(y_fix), Xev, yev, task).mean()
             rows.append(
                 dict(
                     method=method,
