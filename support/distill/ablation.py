@@ -34,14 +34,24 @@ def ablation_variants(student_momentum: float = 0.0) -> list[Variant]:
     ]
 
 
-def smoothness(change: torch.Tensor, trajectories: torch.Tensor) -> dict[str, float]:
-    """Two smoothness scores of expert trajectories ``(E, T + 1, P)``.
+def smoothness(trajectories: torch.Tensor, window: int | None = None) -> dict[str, float]:
+    """Two smoothness scores of expert trajectories ``(E, T + 1, P)`` over their first ``window`` epochs.
 
-    ``peak_ratio``: largest over median per-epoch parameter change (lower =
-    smoother); ``direction_cos``: mean cosine between consecutive epochs'
-    displacements (higher = smoother).
+    ``peak_ratio``: largest over median relative parameter change per epoch
+    ``||theta_{e+1} - theta_e|| / ||theta_e||`` (lower = fewer spikes in the
+    rate of change, which AST's clipping loss and gradient penalty regulate);
+    ``direction_cos``: mean cosine between consecutive epochs' displacements
+    (higher = less curved). Both are means over experts.
+
+    ``window`` restricts the scores to the epochs a student is matched against
+    (``T+ + M``; ``None`` = the whole trajectory): a scheduled rate decay after
+    that window is part of the recipe, not jaggedness the student sees.
     """
-    steps = trajectories[:, 1:] - trajectories[:, :-1]
+    t = trajectories if window is None else trajectories[:, : window + 1]
+    if t.shape[1] < 3:
+        raise ValueError(f"smoothness needs at least 2 epochs in the window, got {t.shape[1] - 1}")
+    steps = t[:, 1:] - t[:, :-1]
+    change = steps.norm(dim=2) / t[:, :-1].norm(dim=2)
     cos = torch.nn.functional.cosine_similarity(steps[:, 1:], steps[:, :-1], dim=2)
     peak = change.max(dim=1).values / change.median(dim=1).values
     return {"peak_ratio": float(peak.mean()), "direction_cos": float(cos.mean())}

@@ -36,20 +36,24 @@ def smooth_experts(
     momentum: float = 0.9,
     weight_decay: float = 1e-3,
     clip_loss: bool = True,
+    clip_epochs: int = 10,
     grad_penalty: float = 2.0,
-    gp_norm: str = "pixel",
+    gp_norm: str = "sample",
 ) -> SGDConfig:
-    """AST's smooth experts: momentum 0.9, weight decay 1e-3, rate x0.6 at ``epochs // 2 + 1``,
-    early-epoch loss clipping and the input-gradient penalty (each can be switched off)."""
+    """AST's smooth experts: momentum 0.9, weight decay 1e-3, rate x0.6 after epoch ``epochs // 2 + 1``
+    (AST's code multiplies it at the end of that epoch, so from epoch index ``epochs // 2 + 2``),
+    early-epoch loss clipping over ``clip_epochs`` epochs and the input-gradient penalty (each can be
+    switched off; ``gp_norm="pixel"`` is the code's per-pixel norm, see :class:`SGDConfig`)."""
     return SGDConfig(
         epochs=epochs,
         lr=lr,
         momentum=momentum,
         weight_decay=weight_decay,
         batch_size=batch_size,
-        decay_epoch=epochs // 2 + 1,
+        decay_epoch=epochs // 2 + 2,
         decay_factor=0.6,
         clip_loss=clip_loss,
+        clip_epochs=clip_epochs,
         grad_penalty=grad_penalty,
         gp_norm=gp_norm,
         augment=tuple(augment),

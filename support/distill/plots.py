@@ -60,14 +60,19 @@ def plot_curves(names: list[str], losses: torch.Tensor, lrs: torch.Tensor, show:
     return fig
 
 
-def plot_smoothness(changes: Mapping[str, torch.Tensor]):
-    """Relative parameter change per epoch, mean and range over experts, per expert kind."""
+def plot_smoothness(changes: Mapping[str, torch.Tensor], window: int | None = None):
+    """Relative parameter change per epoch, mean and range over experts, per expert kind.
+
+    ``window`` (optional) shades the epochs students are matched against (``T+ + M``).
+    """
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for name, ch in changes.items():
         ch = ch.numpy()
         ep = np.arange(1, ch.shape[1] + 1)
         line = ax.plot(ep, ch.mean(0), marker="o", ms=3, label=name)[0]
         ax.fill_between(ep, ch.min(0), ch.max(0), color=line.get_color(), alpha=0.2)
+    if window:
+        ax.axvspan(0.5, window + 0.5, color="0.85", zorder=0, label="matched epochs")
     ax.set(
         xlabel="epoch",
         ylabel=r"$\|\theta_{e}-\theta_{e-1}\| / \|\theta_{e-1}\|$",

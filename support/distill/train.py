@@ -37,13 +37,20 @@ class SGDConfig:
         Multiply the learning rate by ``decay_factor`` from this epoch on (0 = never).
     decay_factor : float
     clip_loss : bool
-        AST's early-epoch loss scaling: the loss is multiplied by ``0.5 + 0.05 e``
-        in epochs ``e = 0..9``.
+        AST's early-epoch loss scaling ("clipping loss"): the cross-entropy is
+        multiplied by ``0.5 + 0.5 e / clip_epochs`` in epochs ``e < clip_epochs``
+        (the input-gradient penalty is not scaled).
+    clip_epochs : int
+        Length of the clipping ramp. AST's code uses 10 (``0.5, 0.55, ..., 0.95``)
+        for 50-epoch experts, i.e. the first fifth of training; shorter
+        trajectories should scale it (see ``support.distill.config``).
     grad_penalty : float
         AST's input-gradient penalty weight lambda (0 = off).
     gp_norm : str
-        ``"pixel"``: norm over channels at each pixel, averaged over pixels
-        (as AST's code does); ``"sample"``: one norm per image (WGAN-GP).
+        ``"sample"``: one norm of the input gradient per image, as in the
+        WGAN-GP penalty the paper writes; ``"pixel"``: norm over channels at
+        each pixel, averaged over pixels, as AST's code computes it
+        (``torch.norm(gradients, dim=1)`` without flattening the image).
     augment : tuple of str
         DSA families applied to every batch (empty = none).
     """
@@ -56,6 +63,7 @@ class SGDConfig:
     decay_epoch: int = 0
     decay_factor: float = 0.1
     clip_loss: bool = False
+    clip_epochs: int = 10
     grad_penalty: float = 0.0
     gp_norm: str = "pixel"
     augment: tuple[str, ...] = ()
@@ -67,6 +75,8 @@ class SGDConfig:
             )
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.clip_epochs < 1:
+            raise ValueError(f"clip_epochs must be positive, got {self.clip_epochs}")
         if self.gp_norm not in ("pixel", "sample"):
             raise ValueError(f"gp_norm must be 'pixel' or 'sample', got {self.gp_norm!r}")
         if self.augment:
@@ -113,8 +123,8 @@ def batch_loss(
         .reshape(S, B)
         .mean(1)
     )
-    if cfg.clip_loss and epoch < 10:
-        ce = ce * (0.5 + 0.05 * epoch)
+    if cfg.clip_loss and epoch < cfg.clip_epochs:
+        ce = ce * (0.5 + 0.5 * epoch / cfg.clip_epochs)
     if cfg.grad_penalty > 0:
         xg = x.detach().requires_grad_(True)
         out = forward(spec, params, xg).sum()
