@@ -55,10 +55,12 @@ def test_claims_table_json_summary(tmp_path):
     assert list(table.index) == ["C1", "C2"] and table.loc["C1", "measured"] == "0.912"
     data = load(cs.write(tmp_path))
     assert data["claims"][1]["passed"] is False
+    cs.add("T1", "fast", 0.5, "< 1 s", True, deterministic=False)
     assert cs.summary().splitlines() == [
         "C1: PASS",
         "C2: FAIL",
-        "1/2 claims passed (demo, profile smoke)",
+        "T1: timing (see table)",
+        "1/2 deterministic claims passed (demo, profile smoke)",
     ]
     report = gather(tmp_path.parent)
     assert "| C2 | b holds | 1.2 ± 0.1 (sd 0.1) |  | < 1 | **FAIL** |" in report
