@@ -36,6 +36,13 @@ def make_model(
         Random state and threads.
     **params
         Extra library parameters (override the defaults).
+
+    Notes
+    -----
+    CatBoost is built with ``bootstrap_type="No"`` (its default Bayesian/MVS
+    bootstrap reweights examples per tree), Newton leaves in one iteration and
+    plain boosting. A CatBoost ``MultiClass`` model fits, but the parser refuses
+    it: its leaves are full-Hessian Newton steps (see ``parsers/catboost.py``).
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")

@@ -1,5 +1,3 @@
-import importlib.util
-
 import numpy as np
 import pytest
 
@@ -7,9 +5,7 @@ from support.influence import UnsupportedModelError, parse_model
 from support.influence.models import make_model, raw_margin
 from support.influence.trace import Trace
 
-LIBS = ["lightgbm", "xgboost", "sklearn_hgb", "sklearn_gb"]
-if importlib.util.find_spec("catboost") is not None:
-    LIBS.append("catboost")
+LIBS = ["lightgbm", "xgboost", "sklearn_hgb", "sklearn_gb"]  # CatBoost: test_catboost.py
 
 
 @pytest.mark.parametrize("task", ["regression", "binary", "multiclass"])
