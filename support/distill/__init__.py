@@ -12,5 +12,7 @@ Modules, one idea each:
 - :mod:`.distill`   the distillation loop with AST's switches
 - :mod:`.evaluate`  MTT's evaluation protocol
 - :mod:`.config`    the smoke / cpu / paper profiles
+- :mod:`.study`     the notebook's experiments (expert sets, IPC-1 / IPC-10 runs, evaluation)
+- :mod:`.claims`    the notebook's claims, measured and added to a ClaimSet
 - :mod:`.plots`     the notebook's figures
 """
