@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from string import ascii_lowercase
+
 from ..core.claims import ClaimSet
 from .published import published_cifar10
 from .study import Evaluation, ExpertScores
@@ -48,8 +51,9 @@ def record_claims(
     ipc1: Evaluation,
     ipc10: Evaluation,
     dataset: str = "digits",
+    more: Sequence[Evaluation] = (),
 ) -> None:
-    """Add claims C1-C4b (and, on CIFAR-10, C5a-C5b) measured from the notebook's experiments.
+    """Add claims C1-C4b (and, on CIFAR-10, C5a, C5b, ...) measured from the notebook's experiments.
 
     Parameters
     ----------
@@ -62,10 +66,14 @@ def record_claims(
         IPC-1 ablation with the ``"Random real"`` and ``"k-means real"``
         baselines (:func:`~.study.evaluate_run`).
     ipc10 : Evaluation
-        IPC-10 run (MTT, AST (all)) with the ``"Random real"`` baseline.
+        IPC-10 run (MTT, AST (all)) with the ``"Random real"`` baseline: the
+        profile's first further IPC (``cfg.extra[0]``).
     dataset : str
         The profile's data set; ``"cifar10"`` adds the comparison with MTT's
         published numbers.
+    more : sequence of Evaluation
+        Further IPC runs (the paper profile's IPC 50); used only for the
+        CIFAR-10 comparison with the published numbers (C5c, ...).
     """
     t1, t10 = ipc1.table, ipc10.table
     gap = t1.loc["MTT", "mean"] - t1.loc["Random real", "mean"]
@@ -131,9 +139,10 @@ def record_claims(
     )
     if dataset == "cifar10":
         pub = published_cifar10()
-        for cid, ev, table in (("C5a", ipc1, t1), ("C5b", ipc10, t10)):
+        for letter, ev in zip(ascii_lowercase, (ipc1, ipc10, *more)):
+            cid = f"C5{letter}"
             ref = pub.loc["MTT", f"IPC {ev.ipc}"]
-            ours = table.loc["MTT", "mean"]
+            ours = ev.table.loc["MTT", "mean"]
             claims.add(
                 cid,
                 f"CIFAR-10 IPC {ev.ipc}: our MTT matches the published number",

@@ -1,4 +1,4 @@
-"""The notebook's experiments: expert sets and their smoothness, IPC-1 and IPC-10 distillation, evaluation."""
+"""The notebook's experiments: expert sets and their smoothness, the IPC-1 ablation and further IPCs, evaluation."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import torch
 
 from ..core.cache import Cache
 from .ablation import ablation_variants, paired_effect, smoothness, summarise
-from .config import Profile
+from .config import IPCSetting, Profile
 from .convnet import ConvNetSpec
 from .data import Dataset
-from .distill import DistillConfig, DistillResult, distill
+from .distill import DistillConfig, DistillResult, Variant, distill
 from .evaluate import eval_config, evaluate
 from .experts import ExpertSet, plain_experts, smooth_experts, train_experts
 from .train import accuracy
@@ -22,7 +22,8 @@ from .train import accuracy
 EXPERT_LABELS = {"plain": "plain (MTT)", "smooth": "smooth (AST)", "momentum": "momentum only"}
 # Undistilled baselines evaluated beside the distilled sets: name -> variant whose initial images they are.
 BASELINES = {"Random real": "MTT", "k-means real": "+rep. init"}
-IPC10_VARIANTS = ("MTT", "AST (all)")
+# Variants distilled at the further IPCs (cfg.extra).
+EXTRA_VARIANTS = ("MTT", "AST (all)")
 
 
 def expert_sets(
@@ -183,6 +184,60 @@ class Distillation:
         )
 
 
+def run_setting(
+    cfg: Profile,
+    setting: IPCSetting,
+    variants: Sequence[Variant],
+    data: Dataset,
+    spec: ConvNetSpec,
+    experts: Mapping[str, ExpertSet],
+    seeds: Sequence[int],
+    device: torch.device | str = "cpu",
+) -> Distillation:
+    """Distil every variant x seed at one IPC's settings, in one batch.
+
+    Parameters
+    ----------
+    cfg : Profile
+        Its ``augment`` is used.
+    setting : IPCSetting
+        IPC, iterations, N, M, T+, outer rates and ``batch_syn``.
+    variants : sequence of Variant
+    data : Dataset
+    spec : ConvNetSpec
+    experts : mapping of str to ExpertSet
+        Must hold the expert kinds the variants use.
+    seeds : sequence of int
+    device : torch.device or str
+
+    Returns
+    -------
+    Distillation
+    """
+    dcfg = DistillConfig(
+        ipc=setting.ipc,
+        iterations=setting.iterations,
+        syn_steps=setting.syn_steps,
+        expert_epochs=setting.match_epochs,
+        max_start_epoch=setting.max_start_epoch,
+        lr_img=setting.lr_img,
+        lr_lr=setting.lr_lr,
+        batch_syn=setting.batch_syn,
+        augment=cfg.augment,
+    )
+    res = distill(
+        spec,
+        data.train_images,
+        data.train_labels,
+        experts,
+        list(variants),
+        dcfg,
+        seeds=list(seeds),
+        device=device,
+    )
+    return Distillation(dcfg, list(seeds), res)
+
+
 def run_ipc1(
     cfg: Profile,
     data: Dataset,
@@ -196,8 +251,9 @@ def run_ipc1(
     Parameters
     ----------
     cfg : Profile
-        ``ipc_ablation``, ``iterations``, ``syn_steps``, ``match_epochs``,
-        ``max_start_epoch``, ``lr_img``, ``lr_lr`` and ``augment`` are used.
+        ``cfg.ablation`` (``ipc_ablation``, ``iterations``, ``syn_steps``,
+        ``match_epochs``, ``max_start_epoch``, ``lr_img``, ``lr_lr``) and
+        ``augment`` are used.
     data : Dataset
     spec : ConvNetSpec
     experts : mapping of str to ExpertSet
@@ -209,44 +265,23 @@ def run_ipc1(
     -------
     Distillation
     """
-    dcfg = DistillConfig(
-        ipc=cfg.ipc_ablation,
-        iterations=cfg.iterations,
-        syn_steps=cfg.syn_steps,
-        expert_epochs=cfg.match_epochs,
-        max_start_epoch=cfg.max_start_epoch,
-        lr_img=cfg.lr_img,
-        lr_lr=cfg.lr_lr,
-        augment=cfg.augment,
-    )
-    res = distill(
-        spec,
-        data.train_images,
-        data.train_labels,
-        experts,
-        ablation_variants(),
-        dcfg,
-        seeds=list(seeds),
-        device=device,
-    )
-    return Distillation(dcfg, list(seeds), res)
+    return run_setting(cfg, cfg.ablation, ablation_variants(), data, spec, experts, seeds, device)
 
 
-def run_ipc10(
+def run_extra_ipcs(
     cfg: Profile,
     data: Dataset,
     spec: ConvNetSpec,
     experts: Mapping[str, ExpertSet],
     seeds: Sequence[int],
     device: torch.device | str = "cpu",
-) -> Distillation:
-    """MTT and AST (all) at ``cfg.ipc_extra`` images per class, with the profile's IPC-10 settings.
+) -> list[Distillation]:
+    """MTT and AST (all) at each of the profile's further IPCs (``cfg.extra``), one batch per IPC.
 
     Parameters
     ----------
     cfg : Profile
-        The ``*_extra`` settings (IPC, iterations, ``N``, ``T+``, rates,
-        ``batch_syn``), ``match_epochs`` and ``augment`` are used.
+        ``extra`` (one :class:`~.config.IPCSetting` per IPC) and ``augment`` are used.
     data : Dataset
     spec : ConvNetSpec
     experts : mapping of str to ExpertSet
@@ -256,31 +291,19 @@ def run_ipc10(
 
     Returns
     -------
-    Distillation
+    list of Distillation
+        One per entry of ``cfg.extra``, in its order.
     """
-    dcfg = DistillConfig(
-        ipc=cfg.ipc_extra,
-        iterations=cfg.iterations_extra,
-        syn_steps=cfg.syn_steps_extra,
-        expert_epochs=cfg.match_epochs,
-        max_start_epoch=cfg.max_start_epoch_extra,
-        lr_img=cfg.lr_img_extra,
-        lr_lr=cfg.lr_lr_extra,
-        batch_syn=cfg.batch_syn_extra,
-        augment=cfg.augment,
-    )
-    variants = [v for v in ablation_variants() if v.name in IPC10_VARIANTS]
-    res = distill(
-        spec,
-        data.train_images,
-        data.train_labels,
-        experts,
-        variants,
-        dcfg,
-        seeds=list(seeds),
-        device=device,
-    )
-    return Distillation(dcfg, list(seeds), res)
+    variants = [v for v in ablation_variants() if v.name in EXTRA_VARIANTS]
+    return [
+        run_setting(cfg, setting, variants, data, spec, experts, seeds, device)
+        for setting in cfg.extra
+    ]
+
+
+def describe_runs(runs: Sequence[Distillation]) -> str:
+    """One line per run (:meth:`Distillation.describe`)."""
+    return "\n".join(r.describe() for r in runs)
 
 
 def synthetic_panels(res: DistillResult) -> dict[str, torch.Tensor]:
@@ -382,6 +405,30 @@ def evaluate_run(
         device=device,
     )
     return Evaluation(run.config.ipc, names + res.names, seeds + res.seeds, acc)
+
+
+def evaluate_runs(
+    cfg: Profile,
+    data: Dataset,
+    spec: ConvNetSpec,
+    runs: Sequence[Distillation],
+    seed: int,
+    device: torch.device | str = "cpu",
+) -> list[Evaluation]:
+    """:func:`evaluate_run` of each of ``runs``, in order, with the same ``seed``."""
+    return [evaluate_run(cfg, data, spec, run, seed, device) for run in runs]
+
+
+def ablation_tables(
+    name: str, evaluations: Sequence[Evaluation], full: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Per evaluation, its table with the full-training-set row, titled ``"IPC <ipc> (<name>)"``."""
+    return {f"IPC {e.ipc} ({name})": pd.concat([e.table, full]) for e in evaluations}
+
+
+def stack_tables(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
+    """The evaluations' tables one under another, indexed by ``("IPC <ipc>", row label)``."""
+    return pd.concat([e.table for e in evaluations], keys=[f"IPC {e.ipc}" for e in evaluations])
 
 
 def evaluate_full(

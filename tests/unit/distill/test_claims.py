@@ -100,3 +100,11 @@ def test_record_claims_adds_published_comparison_on_cifar10():
     by_id = {c.id: c for c in claims.claims}
     assert by_id["C5a"].passed  # 46.0 vs MTT's published 46.2
     assert not by_id["C5b"].passed  # 50.0 vs 65.4
+    assert "C5c" not in by_id
+
+    ipc50 = _evaluation(50, [_rows(n, 70.0) for n in ("Random real", "MTT", "AST (all)")])
+    claims = ClaimSet("dataset_distillation", "paper")
+    record_claims(claims, _experts(1.2, 0.9), ipc1, ipc10, dataset="cifar10", more=[ipc50])
+    by_id = {c.id: c for c in claims.claims}
+    assert by_id["C5c"].passed and by_id["C5c"].paper == 71.6  # 70.0 vs MTT's published 71.6
+    assert [c.id for c in claims.claims][-3:] == ["C5a", "C5b", "C5c"]
