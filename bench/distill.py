@@ -57,32 +57,25 @@ def measure(spec, ipc, steps, batch_syn, members, device, iterations=3):
             pass
         return t
 
-    distill(
-        spec,
-        x,
-        y,
-        experts,
-        [Variant("MTT")],
-        cfg,
-        seeds=range(members),
-        device=device,
-        progress=False,
-    )  # warm-up
+    def run():
+        return distill(
+            spec,
+            x,
+            y,
+            experts,
+            [Variant("MTT")],
+            cfg,
+            seeds=range(members),
+            device=device,
+            progress=False,
+        )
+
+    run()  # warm-up
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
     started = time.perf_counter()
-    res = distill(
-        spec,
-        x,
-        y,
-        experts,
-        [Variant("MTT")],
-        cfg,
-        seeds=range(members),
-        device=device,
-        progress=False,
-    )
+    res = run()
     if device.type == "cuda":
         torch.cuda.synchronize()
     per_it = (time.perf_counter() - started) / iterations

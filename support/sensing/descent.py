@@ -109,12 +109,17 @@ def loss_and_gradient(problem: SensingProblem, factors):
     """
     symmetric = isinstance(factors, torch.Tensor)
     F, G = (factors, factors) if symmetric else factors
+    _, res, grad_F, grad_G = _terms(problem, F, G, symmetric)
+    return 0.5 * res**2, grad_F if symmetric else (grad_F, grad_G)
+
+
+def _terms(problem: SensingProblem, F: torch.Tensor, G: torch.Tensor, symmetric: bool):
+    """Error E = FGᵀ − M*, training residual ‖𝒜(E)‖ and the factor gradients (G's is None for XXᵀ)."""
     E = F @ G.transpose(-1, -2) - problem.M_star[:, None]
     S, res = problem.gradient_matrix(E)
-    loss = 0.5 * res**2
     if symmetric:
-        return loss, (S + S.transpose(-1, -2)) @ F
-    return loss, (S @ G, S.transpose(-1, -2) @ F)
+        return E, res, (S + S.transpose(-1, -2)) @ F, None
+    return E, res, S @ G, S.transpose(-1, -2) @ F
 
 
 def _damped_inverse(W: torch.Tensor, damping: torch.Tensor) -> torch.Tensor:
@@ -185,8 +190,7 @@ def descend(
             "method='one_step' rebalances F and G: it needs the asymmetric parameterisation"
         )
     if symmetric:
-        X = factors.clone()
-        F, G = X, X
+        F = G = factors.clone()
     else:
         F, G = (f.clone() for f in factors)
     P = problem.n_problems
@@ -203,7 +207,6 @@ def descend(
             + ("" if symmetric else f" and {tuple(G.shape)}")
         )
     R, k = F.shape[1], F.shape[3]
-    M = problem.M_star[:, None]
     errors = torch.full((P, R, T + 1), float("nan"), dtype=F.dtype, device=F.device)
     residuals = torch.full_like(errors, float("nan"))
     steps = list(range(0, T + 1, record_every))
@@ -214,8 +217,7 @@ def descend(
     switched = torch.full((P, R), -1, dtype=torch.long, device=F.device)
 
     for t in progress(range(T + 1), desc=desc or f"{method} k={k}", total=T + 1):
-        E = F @ G.transpose(-1, -2) - M
-        S, res = problem.gradient_matrix(E)
+        E, res, grad_F, grad_G = _terms(problem, F, G, symmetric)
         err = torch.linalg.matrix_norm(E)
         errors[..., t], residuals[..., t] = err, res
         if not symmetric and t % record_every == 0:
@@ -234,31 +236,17 @@ def descend(
                 F = torch.where(due[..., None, None], F_new, F)
                 G = torch.where(due[..., None, None], G_new, G)
                 switched[due] = t
-                E = (
-                    F @ G.transpose(-1, -2) - M
-                )  # unchanged up to rounding; recompute for consistency
-                S, res = problem.gradient_matrix(E)
+                # the product is unchanged up to rounding, the gradients are not
+                _, res, grad_F, grad_G = _terms(problem, F, G, symmetric)
+        if method in ("scaledgd", "precgd"):
+            lam = torch.full_like(res, damping) if method == "scaledgd" else res / 2**0.5
+            grad_F = grad_F @ _damped_inverse(G, lam)
+            if not symmetric:
+                grad_G = grad_G @ _damped_inverse(F, lam)
         if symmetric:
-            grad = (S + S.transpose(-1, -2)) @ X
-            if method in ("scaledgd", "precgd"):
-                lam = (
-                    torch.full((P, R), damping, dtype=X.dtype, device=X.device)
-                    if method == "scaledgd"
-                    else res / 2**0.5
-                )
-                grad = grad @ _damped_inverse(X, lam)
-            X = X - eta * grad
-            F, G = X, X
+            F = G = F - eta * grad_F
         else:
-            gF, gG = S @ G, S.transpose(-1, -2) @ F
-            if method in ("scaledgd", "precgd"):
-                lam = (
-                    torch.full((P, R), damping, dtype=F.dtype, device=F.device)
-                    if method == "scaledgd"
-                    else res / 2**0.5
-                )
-                gF, gG = gF @ _damped_inverse(G, lam), gG @ _damped_inverse(F, lam)
-            F, G = F - eta * gF, G - eta * gG
+            F, G = F - eta * grad_F, G - eta * grad_G
     return Trace(
         errors=errors.cpu().numpy(),
         residuals=residuals.cpu().numpy(),
