@@ -46,14 +46,16 @@ figures: setup ## run every notebook headlessly (PROFILE, DEVICE) and regenerate
 	done
 	$(MAKE) --no-print-directory report
 
-notebooks: setup ## re-execute the committed notebooks in place (profile cpu, their defaults)
+# Committed = fresh: the committed notebooks are executed from an empty cache.
+notebooks: setup ## re-execute the committed notebooks in place (profile cpu, clean cache)
 	@for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; $(PAPERMILL) $$nb $$nb || exit 1; \
+	  echo "== $$nb"; rm -rf build/notebooks-cache; \
+	  SUPPORT_CACHE_DIR=build/notebooks-cache $(PAPERMILL) $$nb $$nb || exit 1; \
 	done
 	$(MAKE) --no-print-directory report
 
-smoke: setup ## run every notebook at the smoke profile into build/smoke
-	$(PY) -m pytest -q tests/notebooks -k smoke
+smoke: setup ## run the notebooks (NB) at the smoke profile into build/smoke
+	SUPPORT_NOTEBOOKS='$(NB)' $(PY) -m pytest -q tests/notebooks/test_smoke.py
 
 test: setup test-unit test-notebooks test-nbval ## all three test layers
 
@@ -61,14 +63,18 @@ test-unit: setup
 	$(PY) -m pytest -q tests/unit
 
 test-notebooks: setup
-	$(PY) -m pytest -q tests/notebooks tests/test_environment.py
+	SUPPORT_NOTEBOOKS='$(NB)' $(PY) -m pytest -q tests/notebooks tests/test_environment.py
 
-# nbval re-executes the committed notebooks; their figures go to build/ so a
-# test run never rewrites figures/.
+# nbval re-executes the committed notebooks from an empty cache; their figures
+# go to build/ so a test run never rewrites figures/. Then every re-run value
+# is compared with the committed claims.json within its declared tolerance.
 test-nbval: setup
-	SUPPORT_FIGURES_ROOT=build/nbval-figures $(PY) -m pytest -q -p no:cacheprovider \
+	rm -rf build/nbval-figures build/nbval-cache
+	SUPPORT_FIGURES_ROOT=build/nbval-figures SUPPORT_CACHE_DIR=build/nbval-cache \
+	  $(PY) -m pytest -q -p no:cacheprovider \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout 600 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_reproducible.py
 
 report: setup ## gather figures/*/claims.json into figures/CLAIMS.md
 	$(PY) -m support.core.report
@@ -78,7 +84,7 @@ bench: setup ## time our implementations against peers (bench/*.py)
 
 lint: setup ## ruff over support, tests, bench and notebooks
 	$(PY) -m ruff check support tests bench notebooks
-	$(PY) -m ruff format --check support tests bench
+	$(PY) -m ruff format --check support tests bench notebooks
 
 clean: ## remove build outputs, caches and the venv
 	rm -rf build .cache .pytest_cache .ruff_cache $(VENV) *.egg-info

@@ -26,7 +26,8 @@ def _conda_packages() -> dict[str, str]:
     found = {}
     text = (repo_root() / "environment.yml").read_text()
     for line in text.split("dependencies:", 1)[1].splitlines():
-        m = re.match(r"^\s{2}- ([A-Za-z0-9_.-]+)([<>=!].*)?$", line)
+        # conda packages at two spaces, pip-only packages (under "- pip:") at six
+        m = re.match(r"^(?:\s{2}|\s{6})- ([A-Za-z0-9_.-]+)([<>=!].*)?$", line)
         if m and m.group(1) not in ("python", "pip"):
             name = CONDA_TO_PYPI.get(m.group(1).lower(), m.group(1).lower())
             found[name] = name + (m.group(2) or "")

@@ -49,6 +49,9 @@ class Cache:
     code : module, optional
         A package whose source is hashed into every key, so editing the code
         that produced an entry invalidates it instead of serving a stale result.
+        Default: the ``support`` sub-package named by the namespace's first
+        part (``"distill/experts"`` hashes ``support.distill``), else the whole
+        ``support`` package. Every key carries a code hash.
     """
 
     def __init__(
@@ -61,12 +64,11 @@ class Cache:
         self.dir = Path(root) if root is not None else cache_dir()
         self.dir = self.dir / namespace
         self.enabled = enabled
-        self.code_hash = source_hash(code) if code is not None else None
+        self.code_hash = source_hash(code if code is not None else _package_of(namespace))
 
     def path(self, key: Mapping[str, Any]) -> Path:
         """File an entry for ``key`` lives in."""
-        if self.code_hash is not None:
-            key = {**key, "__code__": self.code_hash}
+        key = {**key, "__code__": self.code_hash}
         return self.dir / f"{key_hash(key)}.joblib"
 
     def __contains__(self, key: Mapping[str, Any]) -> bool:
@@ -108,6 +110,19 @@ class Cache:
                     f.unlink()
                     removed += f.suffix == ".joblib"
         return removed
+
+
+def _package_of(namespace: str):
+    """The ``support`` sub-package a namespace belongs to (the whole package if none)."""
+    import importlib
+
+    import support
+
+    head = namespace.split("/")[0]
+    try:
+        return importlib.import_module(f"support.{head}")
+    except ImportError:
+        return support
 
 
 def source_hash(package) -> str:

@@ -44,6 +44,12 @@ class Claim:
         busier or quieter machine may flip; :meth:`ClaimSet.summary` then
         prints them without their verdict, so nbval compares only what a
         seeded re-run must reproduce.
+    tolerance : float, optional
+        How far a re-run's numeric ``measured`` may lie from this one and still
+        count as reproducing it: 0 (the default) for deterministic
+        computations, the reported spread for chaotic training (e.g. the 95 %
+        half-width of a mean over seeds). :func:`compare` checks committed
+        against fresh ``claims.json`` files with it.
     """
 
     id: str
@@ -55,10 +61,17 @@ class Claim:
     spread: str = ""
     note: str = ""
     deterministic: bool = True
+    tolerance: float = 0.0
 
     def __post_init__(self):
         if not self.id or not isinstance(self.id, str):
             raise ValueError(f"id must be a non-empty string, got {self.id!r}")
+        tol = _plain(self.tolerance)
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+            raise ValueError(
+                f"tolerance of claim {self.id!r} must be a number >= 0, got {self.tolerance!r}"
+            )
+        object.__setattr__(self, "tolerance", float(tol))
         if not isinstance(self.passed, bool):
             object.__setattr__(self, "passed", bool(self.passed))
 
@@ -104,6 +117,7 @@ class ClaimSet:
                 "claim": c.statement,
                 "measured": _fmt(c.measured),
                 "spread": c.spread,
+                "tolerance": "timing" if not c.deterministic else _fmt(c.tolerance),
                 "paper": "" if c.paper is None else _fmt(c.paper),
                 "criterion": c.criterion,
                 "result": "PASS" if c.passed else "FAIL",
@@ -162,6 +176,56 @@ def load(path: str | os.PathLike) -> dict:
         if missing:
             raise ValueError(f"{path}: claim {c.get('id')!r} lacks {sorted(missing)}")
     return data
+
+
+def compare(committed: dict, fresh: dict, rel: float = 1e-9) -> list[str]:
+    """Differences between two ``claims.json`` payloads beyond each claim's tolerance.
+
+    Timing claims (``deterministic`` false) are skipped. For every other claim
+    the verdict must match, and ``measured`` must match too: numbers within
+    the committed claim's ``tolerance`` (plus ``rel`` relative, for
+    floating-point noise across machines), anything else exactly.
+
+    Parameters
+    ----------
+    committed, fresh : dict
+        Payloads as returned by :func:`load`.
+    rel : float
+        Relative slack added to every numeric tolerance.
+
+    Returns
+    -------
+    list of str
+        One line per difference; empty when the re-run reproduces the committed run.
+    """
+    problems = []
+    fresh_by_id = {c["id"]: c for c in fresh["claims"]}
+    for old in committed["claims"]:
+        if not old.get("deterministic", True):
+            continue
+        new = fresh_by_id.get(old["id"])
+        if new is None:
+            problems.append(f"{old['id']}: missing from the re-run")
+            continue
+        if bool(new["passed"]) != bool(old["passed"]):
+            problems.append(f"{old['id']}: verdict {old['passed']} -> {new['passed']}")
+        a, b = old["measured"], new["measured"]
+        tol = float(old.get("tolerance", 0.0) or 0.0)
+        if _is_number(a) and _is_number(b):
+            a, b = float(a), float(b)
+            if math.isnan(a) and math.isnan(b):
+                continue
+            if not abs(a - b) <= tol + rel * max(abs(a), abs(b)):
+                problems.append(f"{old['id']}: measured {a!r} -> {b!r} (tolerance {tol:g})")
+        elif a != b:
+            problems.append(f"{old['id']}: measured {a!r} -> {b!r} (compared exactly)")
+    extra = set(fresh_by_id) - {c["id"] for c in committed["claims"]}
+    problems.extend(f"{i}: new in the re-run" for i in sorted(extra))
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _plain(value: Any) -> Any:

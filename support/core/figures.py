@@ -94,6 +94,41 @@ def save(
         "git_commit": git_commit(),
         "versions": versions(),
         "wall_time_s": None if started is None else round(time.time() - started, 2),
+        "unlabelled_axes": unlabelled_axes(fig),
     }
     atomic.write_json(out / f"{name}.json", sidecar)
     return png
+
+
+def unlabelled_axes(fig) -> list[str]:
+    """Describe every visible axes of ``fig`` that a reader could not read.
+
+    An axes with its axis switched off (an image in a grid) needs no labels;
+    a colour bar needs a label on its long side; any other axes needs an x
+    label and a y label, its own or one shared with it (``sharex``/``sharey``,
+    or the figure's ``supxlabel``/``supylabel``). The smoke tests assert that
+    every saved figure's list is empty.
+
+    Returns
+    -------
+    list of str
+        One line per defect, e.g. ``"axes 2 ('rate'): no y label"``.
+    """
+    fig_x = bool(getattr(fig, "_supxlabel", None) and fig._supxlabel.get_text())
+    fig_y = bool(getattr(fig, "_supylabel", None) and fig._supylabel.get_text())
+    problems = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible() or not ax.axison:
+            continue
+        where = f"axes {i} ({ax.get_title() or ax.get_label() or 'untitled'!r})"
+        if ax.get_label() == "<colorbar>":
+            if not (ax.get_xlabel() or ax.get_ylabel()):
+                problems.append(f"{where}: colour bar without a label")
+            continue
+        shared_x = [a for a in ax.get_shared_x_axes().get_siblings(ax)]
+        shared_y = [a for a in ax.get_shared_y_axes().get_siblings(ax)]
+        if not (fig_x or any(a.get_xlabel() for a in shared_x)):
+            problems.append(f"{where}: no x label")
+        if not (fig_y or any(a.get_ylabel() for a in shared_y)):
+            problems.append(f"{where}: no y label")
+    return problems

@@ -12,16 +12,28 @@ from pathlib import Path
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
+def checkout_root() -> Path | None:
+    """The repository checkout ``support/`` lives in, or None for an installed package.
+
+    A checkout is the directory directly above ``support/`` holding both
+    ``pyproject.toml`` and ``notebooks/``; an installed copy (site-packages)
+    has neither, and a project that happens to contain the virtual
+    environment is never mistaken for it.
+    """
+    root = _PACKAGE_DIR.parent
+    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
+        return root
+    return None
+
+
 def repo_root() -> Path:
-    """Return the repository root: the first parent of ``support/`` holding ``pyproject.toml``."""
-    for candidate in (_PACKAGE_DIR.parent, *_PACKAGE_DIR.parents):
-        if (candidate / "pyproject.toml").is_file():
-            return candidate
-    return _PACKAGE_DIR.parent
+    """Where relative paths resolve: the checkout, or the working directory outside one."""
+    root = checkout_root()
+    return root if root is not None else Path.cwd()
 
 
 def resolve(path: str | os.PathLike) -> Path:
-    """Resolve ``path`` against the repository root unless it is absolute."""
+    """Resolve ``path`` against :func:`repo_root` unless it is absolute."""
     path = Path(path).expanduser()
     return path if path.is_absolute() else repo_root() / path
 
@@ -41,6 +53,8 @@ def figures_dir(paper: str, output_dir: str | os.PathLike = "") -> Path:
     """
     if output_dir:
         out = resolve(output_dir)
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"output_dir must be a directory, got the file {str(out)!r}")
     else:
         root = os.environ.get("SUPPORT_FIGURES_ROOT", "")
         out = (resolve(root) if root else repo_root() / "figures") / paper
@@ -49,9 +63,20 @@ def figures_dir(paper: str, output_dir: str | os.PathLike = "") -> Path:
 
 
 def cache_dir() -> Path:
-    """On-disk cache directory (``$SUPPORT_CACHE_DIR`` or ``.cache/`` in the repo)."""
+    """On-disk cache directory.
+
+    ``$SUPPORT_CACHE_DIR`` if set; else ``.cache/`` in the checkout; outside a
+    checkout, ``$XDG_CACHE_HOME/support-notebooks`` (``~/.cache/...``), never
+    the install location.
+    """
     root = os.environ.get("SUPPORT_CACHE_DIR", "")
-    out = resolve(root) if root else repo_root() / ".cache"
+    if root:
+        out = resolve(root)
+    elif checkout_root() is not None:
+        out = checkout_root() / ".cache"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME", "") or Path.home() / ".cache"
+        out = Path(xdg).expanduser() / "support-notebooks"
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -12,7 +13,10 @@ NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 
 
 def notebook_paths():
-    return sorted((repo_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """Every notebook, or those matching ``$SUPPORT_NOTEBOOKS`` (``make smoke NB=02_*``)."""
+    pattern = os.environ.get("SUPPORT_NOTEBOOKS", "") or "*"
+    found = sorted((repo_root() / "notebooks").glob(f"{pattern}.ipynb"))
+    return [p for p in found if NOTEBOOK_NAME.match(p.name)]
 
 
 def paper_of(path) -> str:

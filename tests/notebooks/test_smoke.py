@@ -37,4 +37,5 @@ def test_smoke_run_writes_figures_and_claims(notebook, paper, tmp_path, monkeypa
         assert png.stat().st_size > 1000, f"{png.name} is suspiciously small"
         sidecar = json.loads(png.with_suffix(".json").read_text())
         assert sidecar["profile"] == "smoke" and sidecar["device"] == "cpu"
+        assert not sidecar["unlabelled_axes"], f"{png.name}: {sidecar['unlabelled_axes']}"
         assert png.with_suffix(".pdf").is_file()
