@@ -94,6 +94,19 @@ class Objective:
         """Change of :meth:`hess` along a margin change ``dz`` (full Jacobian)."""
         return self.third(z, Y) * dz
 
+    def grad_jvp_diag(self, z, Y, dz):
+        """Change of :meth:`grad` along ``dz`` with its Jacobian cut to the diagonal :meth:`hess`.
+
+        The paper's (and the reference implementation's) LeafInfluence treats
+        each output separately: ``dg_c = h_c dz_c``, with the library's
+        Hessian factor. Equal to :meth:`grad_jvp` for one output.
+        """
+        return self.hess(z, Y) * dz
+
+    def hess_jvp_diag(self, z, Y, dz):
+        """Change of :meth:`hess` along ``dz``, diagonal only (``dh_c = k_c dz_c``)."""
+        return self.third(z, Y) * dz
+
 
 class Regression(Objective):
     """Half squared error."""

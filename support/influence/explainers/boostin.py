@@ -7,21 +7,26 @@ import numpy as np
 from ..trace import leaf_product
 from .base import Explainer
 
+LEAF_VALUES = ("stored", "newton")
+
 
 class BoostIn(Explainer):
     """BoostIn (Brophy et al. 2023).
 
     For tree t and the leaf l holding training example i, removing i moves the
-    stored leaf value by ``D_it = lr * (g_i + v_l h_i) / (H_l + lambda)`` to
-    first order; the test loss changes by that times the test gradient *at
-    the same iteration*. Cost O(n T) to fit and per test example.
+    stored leaf value by ``D_it = lr * (g_i + s h_i) / (H_l + lambda)``; the
+    test loss changes by that times the test gradient *at the same
+    iteration*. Cost O(n T) to fit and per test example.
 
     Parameters
     ----------
-    leaf_value : {"newton", "stored"}
-        ``"newton"`` (default) uses the unscaled Newton value ``v`` in
-        ``g + v h``, the exact derivative. ``"stored"`` uses the stored value
-        ``lr * v`` as the reference implementation (tree_influence 0.1.7) does.
+    leaf_value : {"stored", "newton"}
+        The leaf value ``s`` in ``g + s h``. ``"stored"`` (default) is the
+        paper's formula as its reference implementation (tree_influence
+        0.1.7) computes it: the stored, shrunken value ``lr * v``.
+        ``"newton"`` uses the unscaled Newton value ``v``, which makes ``D``
+        the exact derivative of the leaf value with respect to removing i
+        (the two differ by ``(1 - lr) v h_i``).
     dtype : {"float32", "float64"}
         Precision of the train x test product. float32 (default) is about
         twice as fast and agrees with float64 to ~1e-7 of the largest
@@ -29,9 +34,9 @@ class BoostIn(Explainer):
         always computed in float64.
     """
 
-    def __init__(self, leaf_value: str = "newton", dtype: str = "float32"):
-        if leaf_value not in ("newton", "stored"):
-            raise ValueError(f"leaf_value must be 'newton' or 'stored', got {leaf_value!r}")
+    def __init__(self, leaf_value: str = "stored", dtype: str = "float32"):
+        if leaf_value not in LEAF_VALUES:
+            raise ValueError(f"leaf_value must be one of {LEAF_VALUES}, got {leaf_value!r}")
         if dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.leaf_value = leaf_value

@@ -9,8 +9,11 @@ margin change of example j, leaf l of a tree moves by
     d_l = lr * ([r in l](g_r + v_l h_r) - sum_{j in l, j in U} (dg_j + v_l dh_j)) / (H_l + lambda),
 
 where ``dg_j, dh_j`` are the changes of j's gradient and Hessian along
-``da_j``. We use the full softmax Jacobian for these (the reference keeps
-only its diagonal), so LeafInfluence is the exact derivative of LeafRefit.
+``da_j``. By default these use the diagonal of the softmax Jacobian
+(``dg_c = h_c da_c``, the library's Hessian factor included), as the paper and
+the reference implementation do; ``jacobian="full"`` uses the full softmax
+Jacobian, which makes multiclass LeafInfluence the exact derivative of
+LeafRefit. Both forms are identical for regression and binary models.
 """
 
 from __future__ import annotations
@@ -24,9 +27,45 @@ from ..trace import leaf_product
 from ._threads import torch_threads
 from .base import Explainer
 
+JACOBIANS = ("diagonal", "full")
+
 
 def _batch_size(n: int, k: int, budget: float = 3e6) -> int:
     return int(max(1, min(n, budget // max(1, n * k))))
+
+
+def check_jacobian(jacobian) -> str:
+    """Validate the ``jacobian`` parameter of the LeafInfluence explainers."""
+    if jacobian not in JACOBIANS:
+        raise ValueError(f"jacobian must be one of {JACOBIANS}, got {jacobian!r}")
+    return jacobian
+
+
+def check_atol(atol) -> float:
+    """Validate the Newton-check tolerance: a number >= 0."""
+    if isinstance(atol, bool) or not isinstance(atol, (int, float, np.floating)) or not atol >= 0:
+        raise ValueError(f"atol must be a number >= 0, got {atol!r}")
+    return float(atol)
+
+
+def check_batch_size(batch_size):
+    """Validate an optional batch size: None or an int >= 1."""
+    if batch_size is None:
+        return None
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be None or an int >= 1, got {batch_size!r}")
+    return int(batch_size)
+
+
+def margin_jvps(loss, jacobian: str):
+    """The (gradient, Hessian) changes along a margin change for ``jacobian``."""
+    if jacobian == "full":
+        return loss.grad_jvp, loss.hess_jvp
+    return loss.grad_jvp_diag, loss.hess_jvp_diag
 
 
 class LeafInfluence(Explainer):
@@ -45,6 +84,9 @@ class LeafInfluence(Explainer):
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     batch_size : int, optional
         Removed examples processed together (default: about 3e6 / n).
+    jacobian : {"diagonal", "full"}
+        Multiclass margin Jacobian: ``"diagonal"`` (default, the paper's and
+        the reference's) or ``"full"`` (the exact derivative of LeafRefit).
     """
 
     def __init__(
@@ -54,14 +96,20 @@ class LeafInfluence(Explainer):
         device: str = "auto",
         batch_size: int | None = None,
         verbose: bool = False,
+        jacobian: str = "diagonal",
     ):
-        if not isinstance(update_set, (int, np.integer)) or update_set < -1:
+        if (
+            isinstance(update_set, bool)
+            or not isinstance(update_set, (int, np.integer))
+            or update_set < -1
+        ):
             raise ValueError(f"update_set must be an int >= -1, got {update_set!r}")
         self.update_set = int(update_set)
-        self.atol = atol
+        self.atol = check_atol(atol)
         self.device = device
-        self.batch_size = batch_size
+        self.batch_size = check_batch_size(batch_size)
         self.verbose = verbose
+        self.jacobian = check_jacobian(jacobian)
 
     def _fit(self):
         tr = self.trace_
@@ -97,10 +145,11 @@ class LeafInfluence(Explainer):
         if self.update_set >= 0:
             self_mask = torch.zeros(b, n, dtype=torch.bool, device=dev)
             self_mask[ar, rows_t] = True
+        grad_jvp, hess_jvp = margin_jvps(e.loss, self.jacobian)
         for r in range(e.n_rounds):
             z = torch.as_tensor(tr.margins[r], **t64)
-            dG = e.loss.grad_jvp(z, Y, da)
-            dH = e.loss.hess_jvp(z, Y, da)
+            dG = grad_jvp(z, Y, da)
+            dH = hess_jvp(z, Y, da)
             inc = torch.zeros_like(da)
             for c in range(K):
                 j = r * K + c
@@ -158,11 +207,21 @@ class LeafInfluenceSP(Explainer):
     ``d_t = lr * ((g_r + v h_r) - (dg_r + v dh_r)) / (H_l + lambda)`` where
     ``dg_r, dh_r`` are the gradient and Hessian changes along ``j_r``.
     Equal to ``LeafInfluence(update_set=0)``.
+
+    Parameters
+    ----------
+    jacobian : {"diagonal", "full"}
+        Multiclass margin Jacobian, as in :class:`LeafInfluence` (default
+        ``"diagonal"``, the paper's).
     """
+
+    def __init__(self, jacobian: str = "diagonal"):
+        self.jacobian = check_jacobian(jacobian)
 
     def _fit(self):
         tr, e = self.trace_, self.ensemble_
         n, K = tr.n, tr.K
+        grad_jvp, hess_jvp = margin_jvps(e.loss, self.jacobian)
         ja = np.zeros((n, K))
         D = np.zeros((n, e.n_trees))
         den = (tr.H + e.l2)[tr.cols]
@@ -170,8 +229,8 @@ class LeafInfluenceSP(Explainer):
         vi = tr.v[tr.cols]
         for r in range(e.n_rounds):
             z = tr.margins[r]
-            dg = e.loss.grad_jvp(z, tr.Y, ja)
-            dh = e.loss.hess_jvp(z, tr.Y, ja)
+            dg = grad_jvp(z, tr.Y, ja)
+            dh = hess_jvp(z, tr.Y, ja)
             inc = np.zeros_like(ja)
             for c in range(K):
                 j = r * K + c

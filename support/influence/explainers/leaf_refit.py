@@ -18,7 +18,7 @@ from ...core.progress import progress
 from ...core.runtime import select_device
 from ._threads import torch_threads
 from .base import Explainer
-from .leaf_influence import _batch_size
+from .leaf_influence import _batch_size, check_atol, check_batch_size
 
 
 class LeafRefit(Explainer):
@@ -32,6 +32,11 @@ class LeafRefit(Explainer):
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     batch_size : int, optional
         Removed examples processed together (default: about 3e6 / n).
+    reference_off_by_one : bool
+        Reproduce the reference implementation (tree_influence a325794):
+        gradients and Hessians evaluated at the margins *after* each tree
+        (plus the removal's margin change) instead of before it. Only for
+        parity checks and for showing the error's size; default False.
     """
 
     def __init__(
@@ -40,11 +45,15 @@ class LeafRefit(Explainer):
         device: str = "auto",
         batch_size: int | None = None,
         verbose: bool = False,
+        reference_off_by_one: bool = False,
     ):
-        self.atol = atol
+        self.atol = check_atol(atol)
         self.device = device
-        self.batch_size = batch_size
+        self.batch_size = check_batch_size(batch_size)
         self.verbose = verbose
+        if not isinstance(reference_off_by_one, bool):
+            raise ValueError(f"reference_off_by_one must be a bool, got {reference_off_by_one!r}")
+        self.reference_off_by_one = reference_off_by_one
 
     def _fit(self):
         tr = self.trace_
@@ -82,8 +91,11 @@ class LeafRefit(Explainer):
         P = torch.as_tensor(tr.margins[0], **t64).expand(b, n, K).clone()
         out = torch.zeros(b, e.total_leaves, **t64)
         for r in range(e.n_rounds):
-            g = e.loss.grad(P, Y)
-            h = e.loss.hess(P, Y)
+            Pg = P
+            if self.reference_off_by_one:
+                Pg = P + torch.as_tensor(tr.margins[r + 1] - tr.margins[r], **t64)
+            g = e.loss.grad(Pg, Y)
+            h = e.loss.hess(Pg, Y)
             inc = torch.zeros_like(P)
             for c in range(K):
                 j = r * K + c

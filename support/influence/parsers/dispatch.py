@@ -5,6 +5,32 @@ from __future__ import annotations
 from ..ensemble import TreeEnsemble, UnsupportedModelError
 
 
+class NotFittedModelError(ValueError):
+    """The model passed to an explainer has not been fitted."""
+
+
+def check_fitted(model) -> None:
+    """Raise :class:`NotFittedModelError` when ``model`` (an estimator of any supported library) is unfitted."""
+    name = type(model).__name__
+    if hasattr(model, "is_fitted") and callable(model.is_fitted):  # CatBoost
+        fitted = bool(model.is_fitted())
+    elif hasattr(model, "get_params"):  # scikit-learn API: LightGBM, XGBoost, sklearn
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+
+        try:
+            check_is_fitted(model)
+            fitted = True
+        except NotFittedError:
+            fitted = False
+    else:  # raw boosters are fitted by construction
+        return
+    if not fitted:
+        raise NotFittedModelError(
+            f"model: this {name} is not fitted; call model.fit(X, y) first, then explainer.fit(model, X, y)"
+        )
+
+
 def parse_model(model) -> TreeEnsemble:
     """Parse a fitted LightGBM, XGBoost, CatBoost or scikit-learn GBDT.
 
@@ -24,6 +50,7 @@ def parse_model(model) -> TreeEnsemble:
     UnsupportedModelError
         For a model type or setting under which leaf values are not exact Newton steps.
     """
+    check_fitted(model)
     mod = type(model).__module__.split(".")[0]
     name = type(model).__name__
     if mod == "lightgbm":

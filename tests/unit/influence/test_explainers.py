@@ -93,7 +93,7 @@ def test_leaf_refit_equals_brute_force(task, library, datasets):
 def test_leaf_influence_is_derivative_of_leaf_refit(task, datasets):
     X, y = _small(datasets, task)
     model = _model(task, X, y)
-    li = LeafInfluence(device="cpu").fit(model, X, y)
+    li = LeafInfluence(device="cpu", jacobian="full").fit(model, X, y)
     lr = LeafRefit(device="cpu").fit(model, X, y)
     rows = np.arange(0, 80, 9)
     eps = 1e-5
@@ -198,7 +198,7 @@ def test_boostin_first_tree_matches_leaf_influence(datasets):
     """In the first tree BoostIn's leaf derivative is LeafInfluence's (nothing to propagate yet)."""
     X, y = _small(datasets, "binary")
     model = _model("binary", X, y)
-    bi = BoostIn().fit(model, X, y)
+    bi = BoostIn(leaf_value="newton").fit(model, X, y)
     li = LeafInfluence(device="cpu").fit(model, X, y)
     cols0 = bi.trace_.cols[:, 0]
     np.testing.assert_allclose(bi.D_[:, 0], li.dleaf_[np.arange(len(X)), cols0], atol=1e-12)
