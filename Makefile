@@ -28,13 +28,13 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 	@echo "  variables: PROFILE=$(PROFILE) DEVICE=$(DEVICE) NB=<glob, e.g. 02_*>"
 
-setup: $(VENV)/.installed ## create .venv: torch pinned first, then pip install -e .[dev], python3 kernel
+setup: $(VENV)/.installed ## create .venv: torch pinned first, then pip install -e .[dev,cluster], python3 kernel
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==$(TORCH_VERSION)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,cluster]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
 	touch $@
 

@@ -1,0 +1,132 @@
+"""One executor for every sweep: serial by default, a Ray cluster when asked.
+
+A sweep is a list of independent cells (a batch of retrains, an attack, an
+expert trajectory, a distillation run). Each cell is a mapping of plain
+values, its *coordinates*; :func:`run_cells` calls ``fn(**cell)`` for each,
+seeding every call from the cell's coordinates (never from the order cells
+run in), so the serial and the Ray paths give identical results. Results are
+cached per cell on the driver as they arrive, so an interrupted sweep, serial
+or on a cluster, resumes where it stopped.
+
+Choosing the backend: ``backend="serial"`` or ``"ray"`` explicitly, or
+``"auto"`` (the default), which is Ray when ``$RAY_ADDRESS`` is set (a
+cluster: ``ray://head:10001`` or ``auto`` on a node) or
+``$SUPPORT_EXECUTOR=ray`` (a local Ray instance with
+``$SUPPORT_RAY_CPUS`` CPUs), and serial otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .cache import Cache, _canonical
+from .progress import progress
+from .runtime import seed_everything
+
+BACKENDS = ("auto", "serial", "ray")
+
+
+def cell_seed(cell: Mapping[str, Any], base: int = 0) -> int:
+    """A 31-bit seed derived from a cell's coordinates and a base seed.
+
+    Parameters
+    ----------
+    cell : mapping
+        The cell's coordinates (plain values, dataclasses, arrays).
+    base : int
+        The run's base seed (the notebook's ``SEED``).
+    """
+    text = json.dumps(_canonical({"cell": cell, "base": base}), sort_keys=True)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
+def choose_backend(backend: str = "auto") -> str:
+    """Resolve ``"auto"`` from the environment; validate an explicit choice."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend != "auto":
+        return backend
+    if os.environ.get("RAY_ADDRESS") or os.environ.get("SUPPORT_EXECUTOR", "") == "ray":
+        return "ray"
+    executor = os.environ.get("SUPPORT_EXECUTOR", "")
+    if executor not in ("", "serial"):
+        raise ValueError(f"SUPPORT_EXECUTOR must be 'serial' or 'ray', got {executor!r}")
+    return "serial"
+
+
+def run_cells(
+    fn: Callable[..., Any],
+    cells: Sequence[Mapping[str, Any]],
+    *,
+    cache: Cache | None = None,
+    desc: str = "cells",
+    base_seed: int = 0,
+    device: str = "cpu",
+    backend: str = "auto",
+) -> list[Any]:
+    """Run ``fn(**cell)`` for every cell and return the results in cell order.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (so Ray can ship it to workers) taking the
+        cell's coordinates as keyword arguments.
+    cells : sequence of mappings
+        The sweep's cells; each is also its cache key (with ``fn``'s name).
+    cache : Cache, optional
+        Where finished cells are stored; hits are not recomputed.
+    desc : str
+        Progress-bar label.
+    base_seed : int
+        Mixed with each cell's coordinates into the seed set before ``fn`` runs.
+    device : str
+        ``"cuda..."`` makes each Ray task ask for one GPU; otherwise one CPU.
+    backend : {"auto", "serial", "ray"}
+        See the module docstring.
+
+    Returns
+    -------
+    list
+        ``fn``'s result for each cell, in the order of ``cells``.
+    """
+    cells = [dict(c) for c in cells]
+    keys = [{"fn": f"{fn.__module__}.{fn.__qualname__}", "cell": c} for c in cells]
+    results: dict[int, Any] = {}
+    if cache is not None:
+        for i, key in enumerate(keys):
+            if key in cache:
+                try:
+                    results[i] = cache.load(key)
+                except (EOFError, OSError, ValueError):
+                    pass
+    todo = [i for i in range(len(cells)) if i not in results]
+    seeds = {i: cell_seed(cells[i], base_seed) for i in todo}
+
+    def store(i: int, value: Any) -> None:
+        results[i] = value
+        if cache is not None:
+            cache.save(keys[i], value)
+
+    if todo and choose_backend(backend) == "ray":
+        from . import ray_backend
+
+        for i, value in progress(
+            ray_backend.run(fn, [(i, cells[i], seeds[i]) for i in todo], device),
+            desc=desc,
+            total=len(todo),
+        ):
+            store(i, value)
+    else:
+        for i in progress(todo, desc=desc, total=len(todo)):
+            store(i, seeded_call(fn, cells[i], seeds[i]))
+    return [results[i] for i in range(len(cells))]
+
+
+def seeded_call(fn: Callable[..., Any], cell: Mapping[str, Any], seed: int) -> Any:
+    """Seed every generator from ``seed``, then call ``fn(**cell)``."""
+    seed_everything(seed)
+    return fn(**cell)

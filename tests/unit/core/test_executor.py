@@ -1,0 +1,100 @@
+"""The sweep executor: seeds from coordinates, per-cell cache and resume, Ray = serial."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from support.core.cache import Cache
+from support.core.executor import cell_seed, choose_backend, run_cells
+
+
+def noisy_cell(scale: float, index: int) -> list[float]:
+    """A cell whose result depends on the seed the executor sets (module level for Ray)."""
+    return [scale * float(np.random.rand()), float(torch.rand(()))]
+
+
+def failing_cell(index: int) -> int:
+    if index == 2:
+        raise KeyboardInterrupt("killed")
+    return index
+
+
+CELLS = [{"scale": s, "index": i} for i, s in enumerate([1.0, 2.0, 3.0, 4.0])]
+
+
+def test_results_depend_on_coordinates_not_order(tmp_path):
+    forward = run_cells(noisy_cell, CELLS, backend="serial")
+    backward = run_cells(noisy_cell, CELLS[::-1], backend="serial")[::-1]
+    assert forward == backward
+    assert len({r[1] for r in forward}) == 4
+    assert cell_seed(CELLS[0]) != cell_seed(CELLS[0], base=1)
+
+
+def test_interrupted_sweep_resumes_from_finished_cells(tmp_path):
+    cache = Cache("executor-test", root=tmp_path)
+    cells = [{"index": i} for i in range(4)]
+    with pytest.raises(KeyboardInterrupt):
+        run_cells(failing_cell, cells, cache=cache, backend="serial")
+    assert len(list(cache.dir.glob("*.joblib"))) == 2
+    calls = []
+    import tests.unit.core.test_executor as me
+
+    original = me.failing_cell
+
+    def counting(index):
+        calls.append(index)
+        return index
+
+    counting.__module__, counting.__qualname__ = original.__module__, original.__qualname__
+    assert run_cells(counting, cells, cache=cache, backend="serial") == [0, 1, 2, 3]
+    assert calls == [2, 3]
+
+
+def test_backend_choice_and_errors(monkeypatch):
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.delenv("SUPPORT_EXECUTOR", raising=False)
+    assert choose_backend() == "serial"
+    monkeypatch.setenv("SUPPORT_EXECUTOR", "ray")
+    assert choose_backend() == "ray"
+    monkeypatch.setenv("SUPPORT_EXECUTOR", "dask")
+    with pytest.raises(ValueError, match="SUPPORT_EXECUTOR must be 'serial' or 'ray', got 'dask'"):
+        choose_backend()
+    with pytest.raises(ValueError, match="backend must be one of"):
+        choose_backend("threads")
+
+
+ray = pytest.importorskip("ray", reason="the Ray executor is an optional extra ([cluster])")
+
+
+def test_local_ray_equals_serial():
+    script = (
+        "from support.core.executor import run_cells\n"
+        "from tests.unit.core.test_executor import CELLS, noisy_cell\n"
+        "print(run_cells(noisy_cell, CELLS, backend='ray'))\n"
+    )
+    env = {**os.environ, "SUPPORT_RAY_CPUS": "2", "RAY_ADDRESS": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == str(run_cells(noisy_cell, CELLS, backend="serial"))
+
+
+def test_ray_address_pointing_nowhere_is_a_clear_error():
+    script = (
+        "from support.core.executor import run_cells\n"
+        "from tests.unit.core.test_executor import CELLS, noisy_cell\n"
+        "run_cells(noisy_cell, CELLS)\n"
+    )
+    env = {**os.environ, "RAY_ADDRESS": "127.0.0.1:1"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode != 0
+    assert "RAY_ADDRESS='127.0.0.1:1': no Ray cluster answered there" in out.stderr
