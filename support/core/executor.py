@@ -111,7 +111,9 @@ def run_cells(
         if cache is not None:
             cache.save(keys[i], value)
 
-    if todo and choose_backend(backend) == "ray":
+    chosen = choose_backend(backend)
+    _log(chosen, fn, len(cells), len(todo))
+    if todo and chosen == "ray":
         from . import ray_backend
 
         for i, value in progress(
@@ -124,6 +126,14 @@ def run_cells(
         for i in progress(todo, desc=desc, total=len(todo)):
             store(i, seeded_call(fn, cells[i], seeds[i]))
     return [results[i] for i in range(len(cells))]
+
+
+def _log(backend: str, fn: Callable[..., Any], cells: int, computed: int) -> None:
+    """Append one line per sweep to ``$SUPPORT_EXECUTOR_LOG`` (tests check the backend used)."""
+    path = os.environ.get("SUPPORT_EXECUTOR_LOG", "")
+    if path:
+        with open(path, "a") as log:
+            log.write(f"{backend} {fn.__module__}.{fn.__qualname__} {cells} {computed}\n")
 
 
 def seeded_call(fn: Callable[..., Any], cell: Mapping[str, Any], seed: int) -> Any:

@@ -16,7 +16,7 @@ from support.core.executor import cell_seed, choose_backend, run_cells
 
 def noisy_cell(scale: float, index: int) -> list[float]:
     """A cell whose result depends on the seed the executor sets (module level for Ray)."""
-    return [scale * float(np.random.rand()), float(torch.rand(()))]
+    return [scale * float(np.random.rand()), float(torch.rand(()))]  # noqa: NPY002 (global RNG on purpose)
 
 
 def failing_cell(index: int) -> int:
@@ -83,7 +83,9 @@ def test_local_ray_equals_serial():
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.strip().splitlines()[-1] == str(run_cells(noisy_cell, CELLS, backend="serial"))
+    assert out.stdout.strip().splitlines()[-1] == str(
+        run_cells(noisy_cell, CELLS, backend="serial")
+    )
 
 
 def test_ray_address_pointing_nowhere_is_a_clear_error():

@@ -1,0 +1,41 @@
+"""One notebook's smoke sweep on a local Ray instance (2 CPUs) equals the serial run."""
+
+from __future__ import annotations
+
+import papermill as pm
+import pytest
+
+from support.core.claims import compare, load
+from support.core.paths import repo_root
+
+pytest.importorskip("ray", reason="the Ray executor is the optional [cluster] extra")
+
+# The notebook whose sweeps go through support.core.executor.run_cells.
+NOTEBOOK = "02_matrix_sensing"
+
+
+def _smoke(tmp_path, monkeypatch, name: str, executor: str) -> dict:
+    monkeypatch.setenv("SUPPORT_CACHE_DIR", str(tmp_path / name / "cache"))
+    monkeypatch.setenv("SUPPORT_EXECUTOR", executor)
+    monkeypatch.setenv("SUPPORT_RAY_CPUS", "2")
+    monkeypatch.setenv("SUPPORT_EXECUTOR_LOG", str(tmp_path / name / "executor.log"))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    notebook = repo_root() / "notebooks" / f"{NOTEBOOK}.ipynb"
+    out = tmp_path / name / "figures"
+    pm.execute_notebook(
+        str(notebook),
+        str(tmp_path / name / notebook.name),
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        parameters={"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out)},
+        progress_bar=False,
+    )
+    return load(out / "claims.json")
+
+
+def test_local_ray_sweep_equals_serial(tmp_path, monkeypatch):
+    serial = _smoke(tmp_path, monkeypatch, "serial", "serial")
+    ray = _smoke(tmp_path, monkeypatch, "ray", "ray")
+    used = (tmp_path / "ray" / "executor.log").read_text().split()
+    assert used and used[0] == "ray", "the notebook's sweep did not go through the Ray executor"
+    assert compare(serial, ray, rel=0.0) == []
