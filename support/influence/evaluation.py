@@ -1,142 +1,110 @@
-"""The paper's evaluations: removal, label edits, set removal, label noise, fixing, agreement, ranks."""
+"""The paper's evaluations on one pair: removal, label noise, fixing mislabelled examples, agreement.
+
+Each evaluation returns a :class:`Setting`: the loss of every method on every
+evaluation example at every checkpoint, so ranks and their bootstrap spreads
+are computed from one array (see :mod:`support.influence.ranks`).
+"""
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.stats import pearsonr, spearmanr
 
 from ..core.progress import progress
-from .explainers import make_explainer
-from .models import Refitter, example_loss, raw_margin
-
-FAST = ("boostin", "leaf_inf_sp", "trex", "tree_sim")
-SLOW = ("leaf_refit", "leaf_inf", "subsample", "loo")
-BASELINES = ("input_sim", "target", "random")
+from .losses import get_objective
 
 
-def _counts(n: int, fracs) -> list[int]:
-    return [max(1, int(round(f * n))) for f in fracs]
+@dataclass
+class Setting:
+    """One evaluation on one pair.
+
+    Attributes
+    ----------
+    methods : list of str
+    fracs, ks : list
+        Checkpoints: fraction of the training set and the count k it became.
+    loss : ndarray, shape (n_methods, n_examples, n_checkpoints)
+        Per-example loss after the intervention (higher = better method for
+        removal and noise; lower = better for fixing).
+    base : ndarray, shape (n_examples,)
+        Loss of the original model.
+    score : ndarray, shape (n_methods, n_checkpoints), optional
+        A per-checkpoint score ranked instead of the loss (fixing: fraction detected).
+    """
+
+    methods: list
+    fracs: list
+    ks: list
+    loss: np.ndarray
+    base: np.ndarray
+    score: np.ndarray | None = None
+
+    def frame(self) -> pd.DataFrame:
+        """Long table: method, frac, k, mean loss, mean relative loss (and score)."""
+        rows = []
+        for a, m in enumerate(self.methods):
+            for c, (f, k) in enumerate(zip(self.fracs, self.ks)):
+                row = dict(method=m, frac=f, k=k, loss=float(self.loss[a, :, c].mean()))
+                row["rel"] = float(np.mean(self.loss[a, :, c] / np.maximum(self.base, 1e-12)))
+                if self.score is not None:
+                    row["detected"] = float(self.score[a, c])
+                rows.append(row)
+        return pd.DataFrame(rows)
 
 
-def fit_explainers(methods, model, X, y, params=None, progress_bar=True) -> tuple[dict, dict]:
-    """Fit each named explainer; return (explainers, fit seconds)."""
-    params = params or {}
-    out, secs = {}, {}
-    it = progress(methods, desc="fit explainers") if progress_bar else methods
-    for m in it:
-        t = time.perf_counter()
-        out[m] = make_explainer(m, **params.get(m, {})).fit(model, X, y)
-        secs[m] = time.perf_counter() - t
-    return out, secs
+def checkpoints(n: int, fracs) -> tuple[list, list]:
+    """The paper's k = floor(frac * n) (at least 1), each distinct k once: (fracs, ks)."""
+    out_f, out_k = [], []
+    for f in fracs:
+        k = max(1, int(np.floor(f * n + 1e-9)))
+        if k not in out_k:
+            out_f.append(f)
+            out_k.append(k)
+    return out_f, out_k
 
 
-def single_removal(model, Xtr, ytr, Xte, yte, influences: dict, fracs) -> pd.DataFrame:
+def _losses(task, margins, y) -> np.ndarray:
+    obj = get_objective(task, n_outputs=margins.shape[1])
+    return obj.loss(margins, obj.targets(y))
+
+
+def single_removal(store, influences: dict, rows, y, task, fracs, base=None) -> Setting:
     """Remove each test example's top-k most helpful training examples, retrain, record its loss.
 
-    Returns one row per (method, test example, k) with ``loss`` (higher = better method).
+    ``influences[m]`` has shape (n_train, len(rows)); ``rows`` index
+    ``store.X_eval``; ``base`` is the original model's loss on them.
     """
-    rows = []
-    ks = _counts(len(Xtr), fracs)
-    base = example_loss(model, Xte, yte)
-    refit = Refitter(model, Xtr, ytr)
-    for method, inf in progress(influences.items(), desc="single-test removal"):
-        for e in range(len(Xte)):
-            order = np.argsort(-inf[:, e], kind="stable")
-            for f, k in zip(fracs, ks):
-                loss = example_loss(refit.without(order[:k]), Xte[[e]], yte[[e]])[0]
-                rows.append(dict(method=method, test=e, frac=f, k=k, loss=loss, base=base[e]))
-    return pd.DataFrame(rows)
+    fr, ks = checkpoints(len(store.X), fracs)
+    methods = list(influences)
+    loss = np.empty((len(methods), len(rows), len(ks)))
+    for a, m in enumerate(progress(methods, desc="single-test removal")):
+        for e, row in enumerate(rows):
+            order = np.argsort(-influences[m][:, e], kind="stable")
+            for c, k in enumerate(ks):
+                z = store.drop(order[:k])[[row]]
+                loss[a, e, c] = _losses(task, z, y[[e]])[0]
+    base = np.zeros(len(rows)) if base is None else np.asarray(base)
+    return Setting(methods, fr, ks, loss, base=base)
 
 
-def target_labels(model, X, y, task) -> np.ndarray:
-    """The paper's edit targets: binary the opposite of the prediction, multiclass the runner-up class."""
-    z = raw_margin(model, X)
-    if task == "binary":
-        return (z[:, 0] < 0).astype(np.int64)
-    if task == "multiclass":
-        return np.argsort(-z, axis=1)[:, 1]
-    raise ValueError("targeted label edits are defined here for classification only")
+def set_removal(store, set_influence: dict, rows, y, task, fracs) -> Setting:
+    """Remove the top-k training examples by influence summed over a target set; loss on ``rows``."""
+    fr, ks = checkpoints(len(store.X), fracs)
+    methods = list(set_influence)
+    loss = np.empty((len(methods), len(rows), len(ks)))
+    for a, m in enumerate(progress(methods, desc="set removal")):
+        order = np.argsort(-set_influence[m], kind="stable")
+        for c, k in enumerate(ks):
+            loss[a, :, c] = _losses(task, store.drop(order[:k])[rows], y)
+    return Setting(methods, fr, ks, loss, base=np.zeros(len(rows)))
 
 
-def label_edit(model, Xtr, ytr, Xte, yte, influences: dict, fracs, task) -> pd.DataFrame:
-    """Targeted edits: relabel the top-k training examples *helping the current prediction* to the target label.
-
-    Rank by influence on the loss at the model's current prediction (descending),
-    set those examples' labels to the target label, retrain, and record the test
-    example's loss at the target (lower = better) and whether the prediction flipped.
-    A simplification of the reference's LE explainers, which score the edit itself.
-    """
-    pred = (
-        np.argmax(raw_margin(model, Xte), 1)
-        if task == "multiclass"
-        else (raw_margin(model, Xte)[:, 0] > 0).astype(int)
-    )
-    tgt = target_labels(model, Xte, yte, task)
-    ks = _counts(len(Xtr), fracs)
-    rows = []
-    refit = Refitter(model, Xtr, ytr)
-    for method, inf in progress(influences.items(), desc="targeted label edits"):
-        for e in range(len(Xte)):
-            order = np.argsort(-inf[:, e], kind="stable")
-            for f, k in zip(fracs, ks):
-                y_new = ytr.copy()
-                y_new[order[:k]] = tgt[e]
-                m = refit.with_labels(y_new)
-                z = raw_margin(m, Xte[[e]])
-                new_pred = int(np.argmax(z[0])) if task == "multiclass" else int(z[0, 0] > 0)
-                rows.append(
-                    dict(
-                        method=method,
-                        test=e,
-                        frac=f,
-                        k=k,
-                        loss=example_loss(m, Xte[[e]], tgt[[e]], task)[0],
-                        flipped=new_pred != pred[e],
-                    )
-                )
-    return pd.DataFrame(rows)
-
-
-def set_experiments(
-    model, Xtr, ytr, Xev, yev, set_influence: dict, fracs, task, seed=1
-) -> pd.DataFrame:
-    """Set removal and adding label noise, ranked by influence summed over a target set.
-
-    Returns rows (method, setting, frac, loss) with the mean loss on the evaluation
-    examples (higher = better method for both settings).
-    """
-    rng = np.random.default_rng(seed)
-    rows = []
-    ks = _counts(len(Xtr), fracs)
-    lo, hi = float(np.min(ytr)), float(np.max(ytr))
-    n_cls = int(ytr.max()) + 1 if task == "multiclass" else 2
-    refit = Refitter(model, Xtr, ytr)
-    for method, s in progress(set_influence.items(), desc="set removal / noise"):
-        order = np.argsort(-s, kind="stable")
-        for f, k in zip(fracs, ks):
-            loss = example_loss(refit.without(order[:k]), Xev, yev, task).mean()
-            rows.append(dict(method=method, setting="set_removal", frac=f, loss=loss))
-            y_noisy = ytr.copy()
-            idx = order[:k]
-            if task == "binary":
-                y_noisy[idx] = 1 - y_noisy[idx]
-            elif task == "multiclass":
-                y_noisy[idx] = (y_noisy[idx] + rng.integers(1, n_cls, size=k)) % n_cls
-            else:
-                y_noisy[idx] = rng.uniform(lo, hi, size=k)
-            loss = example_loss(refit.with_labels(y_noisy), Xev, yev, task).mean()
-            rows.append(dict(method=method, setting="add_noise", frac=f, loss=loss))
-    return pd.DataFrame(rows)
-
-
-def corrupt_labels(y, task, noise_frac=0.4, seed=1):
-    """Flip labels at ``noise_frac * n`` indices drawn with replacement (about a third unique at 0.4)."""
-    rng = np.random.default_rng(seed)
-    idx = np.unique(rng.choice(len(y), size=int(noise_frac * len(y)), replace=True))
-    y2 = y.copy()
+def noisy_labels(y, idx, task, rng) -> np.ndarray:
+    """Labels with ``idx`` corrupted: binary flipped, multiclass a random other class, regression U(min, max)."""
+    y2 = np.asarray(y).copy()
     if task == "binary":
         y2[idx] = 1 - y2[idx]
     elif task == "multiclass":
@@ -144,41 +112,52 @@ def corrupt_labels(y, task, noise_frac=0.4, seed=1):
         y2[idx] = (y2[idx] + rng.integers(1, k, size=len(idx))) % k
     else:
         y2[idx] = rng.uniform(y.min(), y.max(), size=len(idx))
-    return y2, idx
+    return y2
+
+
+def add_noise(store, set_influence: dict, rows, y, task, fracs, seed=1) -> Setting:
+    """Corrupt the labels of the top-k training examples (summed influence), retrain, loss on ``rows``."""
+    fr, ks = checkpoints(len(store.X), fracs)
+    methods = list(set_influence)
+    loss = np.empty((len(methods), len(rows), len(ks)))
+    for a, m in enumerate(progress(methods, desc="adding noise")):
+        order = np.argsort(-set_influence[m], kind="stable")
+        for c, k in enumerate(ks):
+            y_noisy = noisy_labels(store.y, order[:k], task, np.random.default_rng(seed))
+            loss[a, :, c] = _losses(task, store.relabel(y_noisy)[rows], y)
+    return Setting(methods, fr, ks, loss, base=np.zeros(len(rows)))
+
+
+def corrupt_labels(y, task, noise_frac=0.4, seed=1):
+    """The paper's corruption: ``noise_frac * n`` indices drawn with replacement (about a third unique at 0.4)."""
+    rng = np.random.default_rng(seed)
+    idx = np.unique(rng.choice(len(y), size=int(noise_frac * len(y)), replace=True))
+    return noisy_labels(y, idx, task, rng), idx
 
 
 def fix_mislabelled(
-    model, Xtr, y_clean, y_noisy, noisy_idx, Xtar, ytar, Xev, yev, methods, fracs, task, params=None
-) -> pd.DataFrame:
-    """Check the training examples most harmful to a target set (summed influence, ascending), fix their labels.
+    store, y_clean, noisy_idx, set_influence: dict, rows, y, task, fracs
+) -> Setting:
+    """Check the training examples most harmful to a target set (ascending summed influence), fix their labels.
 
-    Returns rows (method, frac, detected, loss): the fraction of corrupted
-    examples found, and the evaluation loss after retraining on the fixed labels.
+    ``store`` retrains the model fitted on the noisy labels ``store.y``;
+    ``score`` is the fraction of corrupted examples found, ``loss`` the
+    evaluation loss after retraining on the fixed labels.
     """
-    refit = Refitter(model, Xtr, y_noisy)
-    noisy_model = refit.with_labels(y_noisy)
-    exps, _ = fit_explainers(methods, noisy_model, Xtr, y_noisy, params, progress_bar=False)
-    is_noisy = np.zeros(len(Xtr), dtype=bool)
+    fr, ks = checkpoints(len(store.X), fracs)
+    methods = list(set_influence)
+    is_noisy = np.zeros(len(store.X), dtype=bool)
     is_noisy[noisy_idx] = True
-    rows = []
-    ks = _counts(len(Xtr), fracs)
-    for method, ex in progress(exps.items(), desc="fix mislabelled"):
-        s = ex.local_influence(Xtar, ytar).sum(axis=1)
-        order = np.argsort(s, kind="stable")
-        for f, k in zip(fracs, ks):
-            chk = order[:k]
-            y_fix = y_noisy.copy()
-            y_fix[chk] = y_clean[chk]
-            loss = example_loss(refit.with_labels(y_fix), Xev, yev, task).mean()
-            rows.append(
-                dict(
-                    method=method,
-                    frac=f,
-                    detected=is_noisy[chk].sum() / max(1, is_noisy.sum()),
-                    loss=loss,
-                )
-            )
-    return pd.DataFrame(rows)
+    loss = np.empty((len(methods), len(rows), len(ks)))
+    score = np.empty((len(methods), len(ks)))
+    for a, m in enumerate(progress(methods, desc="fix mislabelled")):
+        order = np.argsort(set_influence[m], kind="stable")
+        for c, k in enumerate(ks):
+            y_fix = store.y.copy()
+            y_fix[order[:k]] = y_clean[order[:k]]
+            score[a, c] = is_noisy[order[:k]].sum() / max(1, is_noisy.sum())
+            loss[a, :, c] = _losses(task, store.relabel(y_fix)[rows], y)
+    return Setting(methods, fr, ks, loss, base=np.zeros(len(rows)), score=score)
 
 
 def agreement(influences: dict, top_frac: float = 0.1) -> dict[str, pd.DataFrame]:
@@ -192,40 +171,22 @@ def agreement(influences: dict, top_frac: float = 0.1) -> dict[str, pd.DataFrame
     }
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
-            A, B = influences[names[a]], influences[names[b]]
-            pe, sp, ja = [], [], []
-            for e in range(m):
-                x, z = A[:, e], B[:, e]
-                if np.ptp(x) > 0 and np.ptp(z) > 0:
-                    pe.append(pearsonr(x, z)[0])
-                    sp.append(spearmanr(x, z)[0])
-                ta, tb = set(np.argsort(-x)[:top]), set(np.argsort(-z)[:top])
-                ja.append(len(ta & tb) / len(ta | tb))
-            for key, vals in (("pearson", pe), ("spearman", sp), ("jaccard", ja)):
-                v = float(np.mean(vals)) if vals else np.nan
+            vals = _pair_agreement(influences[names[a]], influences[names[b]], top)
+            for key, v in vals.items():
                 out[key].iloc[a, b] = out[key].iloc[b, a] = v
     return out
 
 
-def rank_methods(
-    df: pd.DataFrame, value: str, higher_is_better: bool, group=("dataset", "library")
-) -> pd.DataFrame:
-    """The paper's aggregation: per setting, average over test examples, rank per checkpoint, average ranks.
-
-    Returns one row per (dataset, library, method) with its mean rank (1 = best).
-    """
-    keys = [*group, "frac", "method"]
-    mean = df.groupby(keys, as_index=False)[value].mean()
-    mean["rank"] = mean.groupby([*group, "frac"])[value].rank(
-        ascending=not higher_is_better, method="average"
-    )
-    return mean.groupby([*group, "method"], as_index=False)["rank"].mean()
-
-
-def summarise_ranks(ranks: pd.DataFrame) -> pd.DataFrame:
-    """Mean rank and 1.96 SEM across (dataset, library) pairs, sorted best first."""
-    g = ranks.groupby("method")["rank"]
-    out = pd.DataFrame(
-        {"mean": g.mean(), "sem95": 1.96 * g.std(ddof=1) / np.sqrt(g.count()), "n": g.count()}
-    )
-    return out.sort_values("mean")
+def _pair_agreement(A, B, top) -> dict:
+    pe, sp, ja = [], [], []
+    for e in range(A.shape[1]):
+        x, z = A[:, e], B[:, e]
+        if np.ptp(x) > 0 and np.ptp(z) > 0:
+            pe.append(pearsonr(x, z)[0])
+            sp.append(spearmanr(x, z)[0])
+        ta, tb = set(np.argsort(-x)[:top]), set(np.argsort(-z)[:top])
+        ja.append(len(ta & tb) / len(ta | tb))
+    return {
+        k: float(np.mean(v)) if v else np.nan
+        for k, v in (("pearson", pe), ("spearman", sp), ("jaccard", ja))
+    }

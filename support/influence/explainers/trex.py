@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-import torch
+from scipy.special import expit as _expit
 
-from ._threads import torch_threads
 from .base import Explainer
 from .kernels import tree_features
 
@@ -56,37 +55,39 @@ class Trex(Explainer):
         self.W_ = W
 
     def _lbfgs(self, Phi, Y, K):
-        coo = Phi.tocoo()
-        idx = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
-        P = torch.sparse_coo_tensor(
-            idx, coo.data, coo.shape, dtype=torch.float64, check_invariants=False
-        ).coalesce()
-        Yt = torch.as_tensor(Y, dtype=torch.float64)
-        W = torch.zeros(Phi.shape[1], K, dtype=torch.float64, requires_grad=True)
-        opt = torch.optim.LBFGS(
-            [W],
-            max_iter=self.max_iter,
-            tolerance_grad=1e-10,
-            tolerance_change=1e-14,
-            history_size=20,
-            line_search_fn="strong_wolfe",
-        )
+        """Minimise the convex surrogate with scipy's L-BFGS-B on the sparse features.
+
+        scipy rather than torch: a process's first torch optimiser step pays
+        about a second of one-off imports, more than the whole fit.
+        """
+        from scipy.optimize import minimize
+
+        n, d = Phi.shape
+        PhiT = Phi.T.tocsr()
         multiclass = self.objective_ == "multiclass"
 
-        def closure():
-            opt.zero_grad()
-            Z = torch.sparse.mm(P, W)
+        def fun(w):
+            W = w.reshape(d, K)
+            Z = Phi @ W
             if multiclass:
-                loss = -(Yt * torch.log_softmax(Z, dim=1)).sum(1).mean()
+                Zs = Z - Z.max(1, keepdims=True)
+                logp = Zs - np.log(np.exp(Zs).sum(1, keepdims=True))
+                loss = -(Y * logp).sum() / n
+                G = np.exp(logp) - Y
             else:
-                loss = (torch.nn.functional.softplus(Z) - Yt * Z).sum(1).mean()
-            obj = loss + self.lmbd * (W**2).sum()
-            obj.backward()
-            return obj
+                loss = (np.logaddexp(0.0, Z) - Y * Z).sum() / n
+                G = _expit(Z) - Y
+            grad = PhiT @ G / n + 2 * self.lmbd * W
+            return loss + self.lmbd * (W**2).sum(), grad.ravel()
 
-        with torch_threads("cpu"):
-            opt.step(closure)
-        return W.detach().numpy()
+        res = minimize(
+            fun,
+            np.zeros(d * K),
+            jac=True,
+            method="L-BFGS-B",
+            options=dict(maxiter=self.max_iter, gtol=1e-10, ftol=1e-15, maxcor=20),
+        )
+        return res.x.reshape(d, K)
 
     def _surrogate_loss(self, Z, Y):
         if self.objective_ == "regression":

@@ -16,7 +16,7 @@ from support.influence.explainers import (
     Trex,
     make_explainer,
 )
-from support.influence.models import example_loss, make_model, raw_margin, retrain
+from support.influence.models import example_loss, make_model, retrain
 from support.influence.parsers import parse_model
 
 TASKS = ["regression", "binary", "multiclass"]
@@ -269,23 +269,3 @@ def test_errors(datasets):
         LeafInfluence().fit(model, X, 1 - y)  # not the data the model was fitted on
     with pytest.raises(ValueError, match="method"):
         make_explainer("nope")
-
-
-def test_refitter_shares_retrains_and_keeps_every_class(datasets):
-    from support.influence.models import Refitter
-
-    X, y = _small(datasets, "multiclass", n=60)
-    model = _model("multiclass", X, y, library="xgboost")
-    refit = Refitter(model, X, y)
-    a = refit.without([3, 1])
-    assert refit.without(np.array([1, 3])) is a and (refit.fits, refit.hits) == (1, 1)
-    np.testing.assert_allclose(
-        raw_margin(a, X),
-        raw_margin(retrain(model, np.delete(X, [1, 3], 0), np.delete(y, [1, 3])), X),
-    )
-    # removing every example of class 2 keeps its last-ranked one, so XGBoost can still fit 3 classes
-    order = np.flatnonzero(y == 2)
-    m = refit.without(order)
-    assert refit.kept_class == 1 and raw_margin(m, X).shape == (len(X), 3)
-    y2 = np.where(y == 2, 0, y)
-    assert raw_margin(refit.with_labels(y2), X).shape == (len(X), 3) and refit.kept_class == 2
