@@ -1,12 +1,14 @@
-"""Attack iterations per second for each model: our batched engine vs a reference-style loop.
+"""DIA problem-iterations per second: our engine vs a plain per-problem autograd loop, 1 and N problems.
 
 The reference implementation (dAI-SY-Group/DropoutInversionAttack) is not
 installable here; its inner loop is plain autograd, one problem at a time
 (forward, ``autograd.grad(create_graph=True)``, cosine loss, backward, Adam).
 ``reference_loop`` re-creates that loop on the same model so both are timed on
-the same inputs. Ours solves N problems in one ``vmap``-ed step.
+the same inputs. Ours picks its strategy per size (``engine.choose_strategy``:
+a loop for one problem or a large model, one ``vmap`` over several small
+problems). Printed: both ratios (ours / loop) for one problem and for N.
 
-Usage: .venv/bin/python bench/inversion.py [--device cpu|cuda] [--iters 20] [--problems 8]
+Usage: .venv/bin/python bench/inversion.py [--device cpu|cuda] [--iters 10] [--problems 16]
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import torch
 from torch import nn
 
 from support.inversion.client import client_update
-from support.inversion.engine import Problem, Settings, prepare, run
+from support.inversion.engine import Problem, Settings, choose_strategy, prepare, run
 from support.inversion.masks import dropout_layers, mask_shapes
 from support.inversion.models import build_model
 
 MODELS = {
-    "mlp (w128, 1x16x16) [cpu]": ("mlp", (1, 16, 16), dict(width=128)),
+    "mlp (w64, 1x28x28) [cpu]": ("mlp", (1, 28, 28), dict(width=64)),
+    "mlp (w64, 3x32x32) [cpu]": ("mlp", (3, 32, 32), dict(width=64)),
     "cnn (16/32, 3x16x16) [cpu]": ("cnn", (3, 16, 16), dict(channels=(16, 32))),
+    "mlp (w512, 3x32x32) [paper]": ("mlp", (3, 32, 32), dict(width=512)),
     "mlp (w512, 1x28x28)": ("mlp", (1, 28, 28), dict(width=512)),
     "cnn (16/32/64, 3x32x32)": ("cnn", (3, 32, 32), dict(channels=(16, 32, 64))),
     "vit (d256x4, 3x32x32)": ("vit", (3, 32, 32), {}),
@@ -54,17 +58,19 @@ def _problems(model, shape, n, device, p):
 
 
 def ours(model, shape, n, iters, device, p=0.25):
+    """Problem-iterations per second of the engine on ``n`` problems (no early stopping)."""
     net, probs, _ = _problems(model, shape, n, device, p)
-    run(net, probs, Settings(iterations=2))  # warm-up
+    kw = dict(stop_patience=None, stop_loss=None)
+    run(net, probs, Settings(iterations=2, **kw))  # warm-up
     _sync(device)
     t = time.perf_counter()
-    run(net, probs, Settings(iterations=iters))
+    run(net, probs, Settings(iterations=iters, **kw))
     _sync(device)
-    return iters / (time.perf_counter() - t)
+    return n * iters / (time.perf_counter() - t), choose_strategy(net, n)
 
 
 def reference_loop(model, shape, n, iters, device, p=0.25):
-    """Per-problem plain-autograd DIA loop (the reference code's structure); returns problem-iterations / s / n."""
+    """Per-problem plain-autograd DIA loop (the reference code's structure): problem-iterations per second."""
     net, probs, upd = _problems(model, shape, 1, device, p)
     layers = dropout_layers(net)
     params = [q for q in net.parameters()]
@@ -102,7 +108,7 @@ def reference_loop(model, shape, n, iters, device, p=0.25):
     for _ in range(iters * n):
         step()
     _sync(device)
-    return iters / (time.perf_counter() - t)
+    return n * iters / (time.perf_counter() - t)
 
 
 def _sync(device):
@@ -114,23 +120,33 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--iters", type=int, default=10)
-    ap.add_argument("--problems", type=int, default=8)
+    ap.add_argument("--problems", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--models", default="", help="comma-separated substrings of the model labels")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    n = args.problems
     print(
         f"device {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
-        f"{args.problems} DIA problems (batch size 1, p=0.25), {args.iters} iterations"
+        f"DIA problems (batch size 1, p=0.25), {args.iters} iterations; problem-iterations per second"
     )
     print(
-        f"{'model':28s} {'ours 1 prob it/s':>17s} {'ours N probs it/s':>18s} {'ref loop it/s (N)':>18s} {'speed-up':>9s}"
+        f"{'model':28s} {'ours 1':>8s} {'loop 1':>8s} {'ratio 1':>8s} "
+        f"{'ours ' + str(n):>9s} {'loop ' + str(n):>9s} {'ratio ' + str(n):>9s}  strategy (1 / {n})"
     )
+    wanted = [w for w in args.models.split(",") if w]
     for label, (arch, shape, kw) in MODELS.items():
+        if wanted and not any(w in label for w in wanted):
+            continue
         model = build_model(arch, shape, p=0.25, seed=0, **kw).to(args.device)
-        one = ours(model, shape, 1, args.iters, args.device)
-        many = ours(model, shape, args.problems, args.iters, args.device)
-        ref = reference_loop(model, shape, args.problems, args.iters, args.device)
-        print(f"{label:28s} {one:17.1f} {many:18.2f} {ref:18.2f} {many / ref:8.2f}x")
+        one, s1 = ours(model, shape, 1, args.iters, args.device)
+        ref1 = reference_loop(model, shape, 1, args.iters, args.device)
+        many, sn = ours(model, shape, n, args.iters, args.device)
+        refn = reference_loop(model, shape, n, args.iters, args.device)
+        print(
+            f"{label:28s} {one:8.1f} {ref1:8.1f} {one / ref1:7.2f}x "
+            f"{many:9.1f} {refn:9.1f} {many / refn:8.2f}x  {s1} / {sn}"
+        )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Modules, one idea each:
 - :mod:`~support.inversion.models`: MLP, CNN, ViT, ResNet-18 (GroupNorm) with ``nn.Dropout``.
 - :mod:`~support.inversion.masks`: mask-carrying dropout and the swap for any user model.
 - :mod:`~support.inversion.client`: the FedSGD client gradient with dropout active, masks recorded.
-- :mod:`~support.inversion.engine`: the batched (vmapped) optimiser behind IG, WIIG and DIA.
+- :mod:`~support.inversion.engine`: the optimiser behind IG, WIIG and DIA (per-problem schedules and
+  early stopping; a plain autograd loop or one vmap over problems, chosen by size).
 - :mod:`~support.inversion.attacks`: DLG, iDLG, IG, WIIG, DIA behind ``reconstruct(model, gradients, labels, shape)``.
 - :mod:`~support.inversion.labels`: label inference from the last layer.
 - :mod:`~support.inversion.metrics`: MSE, PSNR, SSIM, optional LPIPS, optimal matching.

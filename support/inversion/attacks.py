@@ -9,8 +9,9 @@
   optimised jointly, mask-rate regulariser, masks projected to [0, 1].
 
 IG, WIIG and DIA share :mod:`support.inversion.engine`, so restarts (and, via
-:func:`reconstruct_many`, different targets and attacks) run in one vectorised
-optimisation.
+:func:`reconstruct_many`, different targets and attacks with the same recipe)
+run in one engine call. IG defaults to IG's own recipe, DIA and WIIG to the
+DIA reference code's (see the classes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from torch.func import functional_call, grad
 
 from .engine import Problem, Settings, prepare, run
 from .labels import infer_labels
-from .masks import dropout_layers, has_dropout, mask_shapes, with_mask_dropout
+from .masks import dropout_layers, has_dropout, mask_shapes, set_mode, with_mask_dropout
 
 ATTACKS = ("dlg", "idlg", "ig", "ig-train", "wiig", "dia", "dia-noreg", "dia-frozen")
 
@@ -67,6 +68,8 @@ def check_gradients(model: nn.Module, gradients) -> list[torch.Tensor]:
             raise ValueError(
                 f"gradients: tensor for {n} has shape {tuple(g.shape)}, the parameter {tuple(q.shape)}"
             )
+        if not bool(torch.isfinite(g).all()):
+            raise ValueError(f"gradients: tensor for {n} holds NaN or inf values")
     return [g.detach() for g in gradients]
 
 
@@ -83,25 +86,87 @@ def check_box(box, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 @dataclass
 class _Base:
-    """Shared settings; see the subclasses."""
+    """Shared settings; see the subclasses. Defaults: the DIA reference code's recipe.
 
-    iterations: int = 4000
+    Parameters
+    ----------
+    iterations : int
+        Maximum iterations per start.
+    lr, tv : float
+        Adam step size and weight of the total-variation prior.
+    restarts : int
+        Independent starts; the one whose returned iterate has the lowest
+        gradient-matching loss is kept.
+    box : (lo, hi) or None
+        Image bounds in normalised space, per channel or scalar.
+    seed : int
+        Seed of the starts (images and masks).
+    schedule, patience, factor, stop_patience, stop_loss, milestones
+        Step-size schedule and early stopping (see :class:`~support.inversion.engine.Settings`).
+    strategy : {"auto", "loop", "vmap"}
+        How the engine computes per-problem gradients.
+    """
+
+    iterations: int = 20_000
     lr: float = 0.1
     tv: float = 1e-5
     restarts: int = 1
     box: tuple | None = None  # (lo, hi) in normalised space, per channel or scalar
     seed: int = 0
+    schedule: str = "plateau"
+    patience: int = 800
+    factor: float = 0.1
+    stop_patience: int | None = 4000
+    stop_loss: float | None = 1e-5
+    milestones: tuple = (3 / 8, 5 / 8, 7 / 8)
+    strategy: str = "auto"
 
     name = "base"
     needs_masks = False
 
+    def __post_init__(self):
+        if (
+            isinstance(self.restarts, bool)
+            or not isinstance(self.restarts, int)
+            or self.restarts < 1
+        ):
+            raise ValueError(f"restarts must be a positive integer, got {self.restarts!r}")
+        box, self.box = self.box, None
+        try:
+            self.settings(1)  # validates iterations, lr, tv, schedule, patience... (ValueError)
+        finally:
+            self.box = box
+
     def settings(self, channels: int) -> Settings:
+        """The engine settings of this attack for images with ``channels`` channels."""
         return Settings(
             iterations=self.iterations,
             lr=self.lr,
             tv=self.tv,
+            schedule=self.schedule,
+            milestones=tuple(self.milestones),
+            factor=self.factor,
+            patience=self.patience,
+            stop_patience=self.stop_patience,
+            stop_loss=self.stop_loss,
             seed=self.seed,
+            strategy=self.strategy,
             box=None if self.box is None else check_box(self.box, channels),
+        )
+
+    def settings_key(self) -> tuple:
+        """Settings that must agree for two attacks to share one engine run."""
+        return (
+            self.iterations,
+            self.lr,
+            self.tv,
+            self.schedule,
+            tuple(self.milestones),
+            self.factor,
+            self.patience,
+            self.stop_patience,
+            self.stop_loss,
+            self.strategy,
         )
 
     def _validate(self, model, gradients, labels, shape, masks, init):
@@ -111,12 +176,20 @@ class _Base:
         shape = tuple(int(s) for s in shape)
         if len(shape) != 4:
             raise ValueError(f"shape must be (B, C, H, W), got {shape!r}")
+        if any(s < 1 for s in shape):
+            raise ValueError(f"shape must be positive (B, C, H, W), got {shape!r}")
+        num_classes = _num_classes(model, shape)
         if labels is None:
             labels = infer_labels(model, gradients, shape[0])
         labels = torch.as_tensor(labels).long().flatten()
         if labels.numel() != shape[0]:
             raise ValueError(
                 f"labels has {labels.numel()} entries but shape has batch size {shape[0]}"
+            )
+        if bool((labels < 0).any() or (labels >= num_classes).any()):
+            raise ValueError(
+                f"labels must lie in [0, {num_classes}) for this model's {num_classes} classes, "
+                f"got {labels.tolist()}"
             )
         if self.needs_masks and masks is None:
             raise ValueError(
@@ -176,16 +249,41 @@ class _Base:
         gen = torch.Generator().manual_seed(self.seed)
         probs = self.problems(net, gradients, labels, shape, masks, init, gen)
         res = run(net, probs, self.settings(shape[1]))
-        best = int(torch.argmin(res.best_loss))
-        return res.images[best], {
-            "loss": res.loss.cpu(),
-            "gradient_loss": res.gradient_loss.cpu(),
-            "best_loss": res.best_loss.cpu(),
-            "restart": best,
-            "masks": {k: v[best] for k, v in res.masks.items()},
-            "labels": labels,
-            "seconds": time.time() - started,
-        }
+        images, hist = _history(res, torch.arange(len(probs)), labels)
+        hist["seconds"] = time.time() - started
+        return images, hist
+
+
+def _history(res, idx, labels):
+    """The kept restart of problems ``idx`` (lowest gradient loss at the returned iterate) and its history."""
+    b = int(idx[torch.argmin(res.best_gradient_loss[idx])])
+    return res.images[b], {
+        "loss": res.loss[idx].cpu(),
+        "gradient_loss": res.gradient_loss[idx].cpu(),
+        "best_loss": res.best_loss[idx].cpu(),
+        "best_gradient_loss": res.best_gradient_loss[idx].cpu(),
+        "iterations_run": res.stopped[idx].cpu(),
+        "restart": int(b - idx[0]),
+        "restart_images": res.images[idx].cpu(),
+        "masks": {k: v[b] for k, v in res.masks.items()},
+        "labels": labels,
+    }
+
+
+def _num_classes(model: nn.Module, shape: tuple) -> int:
+    """Classes the model outputs for an input of ``shape``; ValueError if the shape does not fit it."""
+    net = set_mode(with_mask_dropout(model), "identity").eval()
+    device = next(net.parameters()).device
+    try:
+        with torch.no_grad():
+            out = net(torch.zeros((1, *shape[1:]), device=device))
+    except (RuntimeError, ValueError) as err:
+        raise ValueError(
+            f"shape {shape!r}: images of this shape do not fit the model ({err})"
+        ) from None
+    if out.ndim != 2:
+        raise ValueError(f"the model must output (B, classes) logits, got shape {tuple(out.shape)}")
+    return int(out.shape[1])
 
 
 def _eval_masks(shapes):
@@ -204,10 +302,18 @@ def _init(shape, init, gen):
 class InvertingGradients(_Base):
     """Inverting Gradients: cosine + TV, signed Adam, box, restarts (Geiping et al. 2020).
 
-    With ``train_mode=False`` (default) the attacker's dropout is off (eval);
-    with ``train_mode=True`` a fresh Bernoulli mask is drawn every iteration.
+    Defaults are IG's own recipe (Geiping et al. 2020; breaching's
+    ``invertinggradients`` config): 24 000 iterations, step size x 0.1 at 3/8,
+    5/8 and 7/8 of the run, no early stopping; the restart with the lowest
+    final gradient loss is kept. With ``train_mode=False`` (default) the
+    attacker's dropout is off (eval); with ``train_mode=True`` a fresh
+    Bernoulli mask is drawn every iteration.
     """
 
+    iterations: int = 24_000
+    schedule: str = "multistep"
+    stop_patience: int | None = None
+    stop_loss: float | None = None
     train_mode: bool = False
     name = "ig"
 
@@ -241,7 +347,12 @@ class InvertingGradients(_Base):
 
 @dataclass
 class WIIG(_Base):
-    """Well-informed IG: IG whose dropout uses the client's true masks (an upper bound)."""
+    """Well-informed IG: IG whose dropout uses the client's true masks (an upper bound).
+
+    Defaults: the DIA reference code's recipe (its ``WIIG.yaml``): up to 20 000
+    iterations, ``ReduceLROnPlateau`` (x 0.1, patience 800), early stopping
+    after 4 000 iterations without improvement or at loss 1e-5.
+    """
 
     name = "wiig"
     needs_masks = True
@@ -276,6 +387,10 @@ class WIIG(_Base):
 @dataclass
 class DIA(_Base):
     """Dropout Inversion Attack: image and continuous masks optimised jointly (Scheliga et al. 2023).
+
+    Defaults: the reference code's recipe (``DIA.yaml``): up to 20 000
+    iterations, ``ReduceLROnPlateau`` (x 0.1, patience 800), early stopping
+    after 4 000 iterations without improvement or at loss 1e-5.
 
     Parameters
     ----------
@@ -469,39 +584,46 @@ def make_attack(name: str, **kwargs) -> _Base:
     return attack
 
 
-def reconstruct_many(model, jobs, settings_from=None, callback=None):
-    """Run several (attack, target) jobs on one model in a single vectorised optimisation.
+def reconstruct_many(model, jobs, callback=None):
+    """Run several (attack, target) jobs on one model, one engine run per distinct recipe.
 
     Parameters
     ----------
     model : nn.Module
         The global model; every job's target gradient must come from it.
     jobs : list of dict
-        Each with ``attack`` (an engine attack: IG, WIIG or DIA, all sharing
-        iterations/lr/tv/box), ``gradients``, ``labels``, ``shape``, and
-        optionally ``masks``, ``p`` (the dropout rate the client used; the
-        attacker assumes it), ``init`` and ``tag``.
-    settings_from : attack, optional
-        Whose optimiser settings to use (default: the first job's attack).
+        Each with ``attack`` (an engine attack: IG, WIIG or DIA), ``gradients``,
+        ``labels``, ``shape``, and optionally ``masks``, ``p`` (the dropout
+        rate the client used; the attacker assumes it), ``init`` and ``tag``.
+        Jobs whose attacks share a recipe (:meth:`settings_key`) are solved in
+        one run; a train-mode attacker's masks come from the first such job's seed.
     callback : callable, optional
-        Called with the iteration number after every step.
+        Called with the iteration number after every step of every run.
 
     Returns
     -------
     list of (images, history)
-        One per job, in order; each the best restart as in ``reconstruct``.
+        One per job, in order; each the kept restart as in ``reconstruct``.
     """
     if not jobs:
         raise ValueError("jobs is empty")
-    lead = settings_from or jobs[0]["attack"]
     for j in jobs:
         a = j["attack"]
         if isinstance(a, DLG) or not isinstance(a, _Base):
             raise TypeError(
                 "reconstruct_many runs IG, IG-train, WIIG and DIA jobs only (DLG uses L-BFGS)"
             )
-        if (a.iterations, a.lr, a.tv) != (lead.iterations, lead.lr, lead.tv):
-            raise ValueError("all jobs of one batched run must share iterations, lr and tv")
+    groups: dict = {}
+    for i, j in enumerate(jobs):
+        groups.setdefault(j["attack"].settings_key(), []).append(i)
+    out: list = [None] * len(jobs)
+    for members in groups.values():
+        for i, result in zip(members, _run_group(model, [jobs[i] for i in members], callback)):
+            out[i] = result
+    return out
+
+
+def _run_group(model, jobs, callback):
     net = prepare(model)
     rates = _layer_rates(net)
     problems, owners = [], []
@@ -511,34 +633,29 @@ def reconstruct_many(model, jobs, settings_from=None, callback=None):
             model, j["gradients"], j["labels"], j["shape"], j.get("masks"), j.get("init")
         )
         for name, m in dropout_layers(net).items():
-            m.p = float(j["p"]) if "p" in j else rates[name]
+            m.p = _check_p(j["p"]) if "p" in j else rates[name]
         gen = torch.Generator().manual_seed(a.seed)
         probs = a.problems(net, grads, labels, shape, j.get("masks"), init, gen, tag=j.get("tag"))
         problems += probs
         owners += [i] * len(probs)
     started = time.time()
-    res = run(net, problems, lead.settings(int(jobs[0]["shape"][1])), callback=callback)
+    res = run(net, problems, jobs[0]["attack"].settings(int(jobs[0]["shape"][1])), callback)
     seconds = time.time() - started
     owners = torch.tensor(owners)
     out = []
     for i in range(len(jobs)):
         idx = torch.nonzero(owners == i).flatten()
-        b = int(idx[torch.argmin(res.best_loss[idx])])
-        out.append(
-            (
-                res.images[b],
-                {
-                    "loss": res.loss[idx].cpu(),
-                    "gradient_loss": res.gradient_loss[idx].cpu(),
-                    "best_loss": res.best_loss[idx].cpu(),
-                    "restart": int(b - idx[0]),
-                    "masks": {k: v[b] for k, v in res.masks.items()},
-                    "labels": problems[b].labels,
-                    "seconds": seconds / len(jobs),
-                },
-            )
-        )
+        images, hist = _history(res, idx, problems[int(idx[0])].labels)
+        hist["seconds"] = seconds * len(idx) / len(problems)
+        out.append((images, hist))
     return out
+
+
+def _check_p(p):
+    p = float(p)
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"p must be a dropout rate in [0, 1), got {p!r}")
+    return p
 
 
 __all__ = [

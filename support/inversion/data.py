@@ -1,4 +1,4 @@
-"""Victim images for the attacks: embedded MNIST 5k and photographs, CIFAR-10 from DATA_DIR, normalisation."""
+"""Victim images for the attacks: embedded MNIST 5k and photographs, MNIST/CIFAR-10 from DATA_DIR, normalisation."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def victims(dataset: str, n: int, size: int, seed: int = 0, data_dir=None):
     Parameters
     ----------
     dataset : {"mnist", "photographs", "cifar10"}
-        ``mnist``: class-balanced picks from the embedded MNIST 5k subset;
+        ``mnist``: class-balanced picks from the MNIST test set (IDX files) under
+        ``data_dir`` when given, else from the embedded MNIST 5k subset;
         ``photographs``: scikit-image's colour photographs (label = index);
         ``cifar10``: class-balanced picks from the CIFAR-10 test batch under ``data_dir``.
     n : int
@@ -70,8 +71,10 @@ def victims(dataset: str, n: int, size: int, seed: int = 0, data_dir=None):
     """
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"size must be an integer >= 1, got {size!r}")
     rng = np.random.default_rng(seed)
     if dataset == "photographs":
         names = embedded.COLOUR_PHOTOGRAPHS
@@ -81,7 +84,12 @@ def victims(dataset: str, n: int, size: int, seed: int = 0, data_dir=None):
         y = np.arange(n)
         norm = Normalization(CIFAR_MEAN, CIFAR_STD)
     else:
-        if dataset == "mnist":
+        if dataset == "mnist" and data_dir:
+            from support.data import idx as mnist_idx
+
+            x_all, y_all = mnist_idx.load_mnist(data_dir, "test")
+            norm = Normalization(MNIST_MEAN, MNIST_STD)
+        elif dataset == "mnist":
             x_all, y_all = embedded.mnist_5k()
             norm = Normalization(MNIST_MEAN, MNIST_STD)
         else:
@@ -91,7 +99,9 @@ def victims(dataset: str, n: int, size: int, seed: int = 0, data_dir=None):
                 raise ValueError("dataset='cifar10' needs DATA_DIR holding cifar-10-batches-bin/")
             x_all, y_all = cifar10.load(data_dir, "test")
             norm = Normalization(CIFAR_MEAN, CIFAR_STD)
-        classes = rng.permutation(10)
-        idx = [rng.choice(np.flatnonzero(y_all == classes[i % 10])) for i in range(n)]
+        classes = [c for c in rng.permutation(10) if (y_all == c).any()]
+        if not classes:
+            raise ValueError(f"dataset {dataset!r}: no images with labels 0-9")
+        idx = [rng.choice(np.flatnonzero(y_all == classes[i % len(classes)])) for i in range(n)]
         x, y = _resize(x_all[idx], size), y_all[idx]
     return torch.from_numpy(np.ascontiguousarray(x)).float(), torch.as_tensor(y).long(), norm

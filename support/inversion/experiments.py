@@ -1,4 +1,10 @@
-"""The notebook's experiments: dropout-rate sweeps with ablations, batched into one optimisation per seed."""
+"""The notebook's experiments: dropout-rate sweeps (with ablations), a larger batch, DLG/iDLG.
+
+Every attack on one target gradient (all its starts) is one unit of work,
+cached under ``inversion/attacks`` with a hash of this package's code; units
+that are not cached yet run through the engine in chunks of ``cfg.chunk``
+problems, so an interrupted run loses at most one chunk.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +15,44 @@ import numpy as np
 import pandas as pd
 import torch
 
+from support.core.cache import Cache
 from support.core.progress import progress
 
 from .attacks import make_attack, reconstruct_many
 from .client import client_update
+from .data import victims
 from .labels import infer_labels, label_accuracy
 from .masks import set_dropout_rate
-from .metrics import score
+from .metrics import match, score
 from .models import build_model
 
 
 @dataclass
 class SweepResult:
-    """Scores per (p, attack, seed, image) and what the figures need."""
+    """Scores per (p, attack, seed, image), every start's outcome, and what the figures need."""
 
     scores: pd.DataFrame
+    starts: pd.DataFrame
     originals: torch.Tensor  # (n, C, H, W) in [0, 1]
-    reconstructions: dict = field(
-        default_factory=dict
-    )  # (p, attack, seed, image) -> (B, C, H, W) in [0, 1]
-    curves: dict = field(
-        default_factory=dict
-    )  # (p, attack, seed, image) -> (T,) cosine term of the best restart
+    reconstructions: dict = field(default_factory=dict)  # (p, attack, seed, batch) -> [0, 1]
+    curves: dict = field(default_factory=dict)  # (p, attack, seed, batch) -> cosine term per it
     seconds: float = 0.0
-    iterations: int = 0
-    problems: int = 0
+
+
+@dataclass
+class _Job:
+    key: dict
+    seed: int
+    p: float
+    attack: str
+    batch: int
+    update: object = None
+    label_acc: float = float("nan")
+
+
+def setup_name(arch: str, dataset: str, side: int) -> str:
+    """Label of a sweep setup, e.g. ``"mlp/mnist28"``."""
+    return f"{arch}/{dataset}{side}"
 
 
 def _agreement(est: dict, true: dict) -> float:
@@ -41,339 +60,310 @@ def _agreement(est: dict, true: dict) -> float:
     return hits / sum(v.numel() for v in true.values())
 
 
-def dropout_sweep(
-    arch: str,
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    norm,
-    rates,
-    attacks,
-    seeds,
-    batch_size: int = 1,
-    iterations: int = 300,
-    restarts: int = 1,
-    model_kwargs: dict | None = None,
-    ablations=(),
-    ablation_rates=(),
-    device="cpu",
-    desc: str = "",
-) -> SweepResult:
-    """Attack client gradients for every dropout rate, attack and seed; score the reconstructions.
+def _attack_names(cfg, p, dataset, rates_for_ablation, attacks):
+    names = list(attacks)
+    if dataset in cfg.ablation_datasets and p in rates_for_ablation:
+        names += list(cfg.ablations)
+    if p == 0:  # WIIG's all-ones masks at p = 0 make it the very same problem as IG
+        names = [n for n in names if n != "wiig" and not n.startswith("dia-") and n != "ig-train"]
+    return names
 
-    For each seed one freshly initialised model is built; for each rate and
-    each batch of ``batch_size`` images the client computes its gradient with
-    dropout active (masks recorded), and every attack in ``attacks`` (plus
-    ``ablations`` at ``ablation_rates``) reconstructs it. All jobs of a seed run
-    in one vectorised optimisation. WIIG is not run at p = 0, where it is IG.
+
+def _jobs(cfg, setup, seed, n_batches, batch_size, rates, attacks, ablation_rates):
+    arch, dataset, side = setup
+    base = dict(
+        setup=setup, model=cfg.model_kwargs(arch), n_images=n_batches * batch_size, B=batch_size
+    )
+    return [
+        _Job(
+            dict(base, seed=seed, p=p, attack=a, batch=b, kw=cfg.attack_kwargs(a, arch)),
+            seed,
+            p,
+            a,
+            b,
+        )
+        for p in rates
+        for b in range(n_batches)
+        for a in _attack_names(cfg, p, dataset, ablation_rates, attacks)
+    ]
+
+
+def _run_missing(cfg, arch, model, todo, x_model, y, norm, batch_size, cache, desc):
+    """Client updates and attacks for the jobs not in the cache, in chunks; each result cached."""
+    shape = (batch_size, *x_model.shape[1:])
+    chunks, current, size = [], [], 0
+    for job in todo:
+        r = cfg.attack_kwargs(job.attack, arch)["restarts"]
+        if current and size + r > cfg.chunk:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(job)
+        size += r
+    if current:
+        chunks.append(current)
+    for chunk in progress(chunks, desc=desc):
+        specs = []
+        for job in chunk:
+            set_dropout_rate(model, job.p)
+            sl = slice(job.batch * batch_size, (job.batch + 1) * batch_size)
+            seed = 10_000 * job.seed + 100 * job.batch + int(job.p * 100)
+            job.update = client_update(model, x_model[sl], y[sl], seed=seed)
+            inferred = infer_labels(model, job.update.gradients, batch_size)
+            job.label_acc = label_accuracy(inferred.cpu(), y[sl].cpu())
+            attack = make_attack(
+                job.attack,
+                box=norm.box,
+                seed=1_000 * job.seed + job.batch,
+                **cfg.attack_kwargs(job.attack, arch),
+            )
+            specs.append(
+                dict(
+                    attack=attack,
+                    gradients=job.update.gradients,
+                    labels=y[sl],
+                    shape=shape,
+                    masks=job.update.masks,
+                    p=job.p,
+                )
+            )
+        for job, (img, hist) in zip(chunk, reconstruct_many(model, specs)):
+            cache.save(job.key, _unit(job, img, hist, norm))
+
+
+def _unit(job, img, hist, norm) -> dict:
+    """What is kept of one attack: images in [0, 1], every start's loss, the kept start's curve."""
+    agree = np.nan
+    if job.attack.startswith("dia") and job.p > 0:
+        agree = _agreement(hist["masks"], job.update.masks)
+    curve = hist["gradient_loss"][hist["restart"]].numpy()
+    return dict(
+        image=norm.denormalize(img.cpu()),
+        starts=norm.denormalize(hist["restart_images"]),
+        start_loss=hist["best_gradient_loss"].numpy(),
+        kept=hist["restart"],
+        iterations_run=hist["iterations_run"].numpy(),
+        curve=curve[np.isfinite(curve)].astype(np.float32),
+        mask_agreement=agree,
+        label_acc=job.label_acc,
+        seconds=hist["seconds"],
+    )
+
+
+def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.flatten().double(), b.flatten().double()
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / (a.norm() * b.norm() + 1e-12))
+
+
+def _mse_normalized(rec, ref, norm) -> np.ndarray:
+    """The reference code's MSE: on normalised tensors, per image (after matching for B > 1)."""
+    if len(ref) > 1:
+        rec = rec[match(rec, ref)]
+    d = norm.normalize(rec.double()) - norm.normalize(ref.double())
+    return (d**2).flatten(1).mean(1).numpy()
+
+
+def _score_unit(setup_label, arch, job, unit, ref, norm):
+    s = score(unit["image"], ref)
+    mse_n = _mse_normalized(unit["image"], ref, norm)
+    rows = [
+        dict(
+            setup=setup_label,
+            arch=arch,
+            p=job.p,
+            attack=job.attack,
+            seed=job.seed,
+            batch=job.batch,
+            image=job.batch * len(ref) + i,
+            mse=s["mse"][i],
+            mse_normalized=float(mse_n[i]),
+            psnr=s["psnr"][i],
+            ssim=s["ssim"][i],
+            gradient_loss=float(unit["start_loss"][unit["kept"]]),
+            iterations_run=int(unit["iterations_run"][unit["kept"]]),
+            label_acc=unit["label_acc"],
+            mask_agreement=unit["mask_agreement"],
+        )
+        for i in range(len(ref))
+    ]
+    starts = []
+    if len(ref) == 1:
+        for r, img in enumerate(unit["starts"]):
+            starts.append(
+                dict(
+                    setup=setup_label,
+                    p=job.p,
+                    attack=job.attack,
+                    seed=job.seed,
+                    image=job.batch,
+                    start=r,
+                    kept=r == unit["kept"],
+                    gradient_loss=float(unit["start_loss"][r]),
+                    ssim=float(score(img, ref)["ssim"][0]),
+                    correlation=_correlation(img, ref),
+                )
+            )
+    return rows, starts
+
+
+def dropout_sweep(
+    cfg,
+    setup,
+    seed: int = 0,
+    data_dir=None,
+    device="cpu",
+    batch_size: int = 1,
+    n_batches: int | None = None,
+    rates=None,
+    attacks=None,
+    ablation_rates=None,
+    cache: Cache | None = None,
+) -> SweepResult:
+    """Attack client gradients for every rate, attack, seed and victim batch of one setup; score them.
+
+    For each seed a freshly initialised model is built; for each rate and
+    batch the client computes its gradient with dropout active (masks
+    recorded) and every attack reconstructs it with its own recipe
+    (``cfg.attack_kwargs``). WIIG, the ablations and train-mode IG are not run
+    at p = 0, where they solve IG's problem.
 
     Parameters
     ----------
-    arch : str
-        Model name for :func:`~support.inversion.models.build_model`.
-    images, labels : torch.Tensor
-        Victims in [0, 1] ``(n, C, H, W)`` and ``(n,)``; ``n`` a multiple of ``batch_size``.
-    norm : Normalization
-        Model-space normalisation (defines the box).
-    rates : sequence of float
-        Dropout rates p.
-    attacks, ablations : sequence of str
-        Attack names (see :data:`~support.inversion.attacks.ATTACKS`); IG, WIIG, DIA and variants.
-    seeds : sequence of int
-        Each seed sets the model weights, the client's masks and the attack's start.
+    cfg : InversionConfig
+    setup : (arch, dataset, side)
+    seed : int
+        Base seed: the victim images and ``cfg.n_seeds`` consecutive model/mask/start seeds.
+    data_dir : path, optional
+        Where MNIST (IDX) and CIFAR-10 (binary batches) are read from.
+    batch_size, n_batches : int
+        Images per client gradient and how many batches (default ``cfg.n_images`` batches of 1).
+    rates, attacks, ablation_rates : sequences, optional
+        Default ``cfg.rates``, ``cfg.attacks``, ``cfg.ablation_rates``.
+    cache : Cache, optional
+        Default ``Cache("inversion/attacks")``.
 
     Returns
     -------
     SweepResult
-        ``scores`` holds one row per (p, attack, seed, batch, image) with mse,
-        psnr, ssim, the best cosine loss, the label accuracy of last-layer
-        inference and (DIA variants) agreement of the masks with the true ones.
+        ``scores``: one row per (p, attack, seed, image) with mse, psnr, ssim
+        (on [0, 1] images), the kept start's gradient loss and iterations,
+        the label accuracy of last-layer inference and (DIA variants) mask
+        agreement; ``starts``: every start of every batch-size-1 attack.
     """
-    if len(images) % batch_size:
-        raise ValueError(f"len(images)={len(images)} is not a multiple of batch_size={batch_size}")
+    arch, dataset, side = setup
+    n_batches = cfg.n_images if n_batches is None else n_batches
+    rates = cfg.rates if rates is None else rates
+    cache = cache or Cache("inversion/attacks")
+    started = time.time()
+    images, labels, norm = victims(dataset, n_batches * batch_size, side, seed, data_dir)
     device = torch.device(device)
-    shape = (batch_size, *images.shape[1:])
-    rows, recs, curves = [], {}, {}
-    started, n_problems = time.time(), 0
-    x_model = norm.normalize(images).to(device)
-    bar = progress(total=len(seeds) * iterations, desc=desc or f"{arch} sweep")
-    for seed in seeds:
-        model = build_model(
-            arch, tuple(images.shape[1:]), p=0.0, seed=seed, **(model_kwargs or {})
-        ).to(device)
-        jobs, meta = [], []
-        for p in rates:
-            set_dropout_rate(model, p)
-            names = list(attacks) + (list(ablations) if p in ablation_rates else [])
-            if p == 0:  # WIIG's all-ones masks at p = 0 make it the very same problem as IG
-                names = [n for n in names if n != "wiig" or "ig" not in names]
-            for b in range(len(images) // batch_size):
-                sl = slice(b * batch_size, (b + 1) * batch_size)
-                upd = client_update(
-                    model,
-                    x_model[sl],
-                    labels[sl].to(device),
-                    seed=10_000 * seed + 100 * b + int(p * 100),
-                )
-                inferred = infer_labels(model, upd.gradients, batch_size)
-                lab_acc = label_accuracy(inferred.cpu(), labels[sl])
-                for name in names:
-                    attack = make_attack(
-                        name,
-                        iterations=iterations,
-                        restarts=restarts,
-                        box=norm.box,
-                        seed=1_000 * seed + b,
-                    )
-                    jobs.append(
-                        dict(
-                            attack=attack,
-                            gradients=upd.gradients,
-                            labels=labels[sl],
-                            shape=shape,
-                            masks=upd.masks,
-                            p=p,
-                        )
-                    )
-                    meta.append((p, name, b, lab_acc, upd.masks))
-        out = reconstruct_many(model, jobs, callback=lambda it: bar.update(1))
-        n_problems += sum(j["attack"].restarts for j in jobs)
-        for (p, name, b, lab_acc, true_masks), (img, hist) in zip(meta, out):
-            rec = norm.denormalize(img.cpu())
-            ref = images[b * batch_size : (b + 1) * batch_size]
-            s = score(rec, ref)
-            agree = (
-                _agreement(hist["masks"], true_masks)
-                if name.startswith("dia") and p > 0
-                else np.nan
-            )
-            recs[(p, name, seed, b)] = rec
-            curves[(p, name, seed, b)] = hist["gradient_loss"][hist["restart"]].numpy()
-            for i in range(batch_size):
-                rows.append(
-                    dict(
-                        arch=arch,
-                        p=p,
-                        attack=name,
-                        seed=seed,
-                        batch=b,
-                        image=b * batch_size + i,
-                        mse=s["mse"][i],
-                        psnr=s["psnr"][i],
-                        ssim=s["ssim"][i],
-                        best_loss=float(hist["gradient_loss"][hist["restart"]].min()),
-                        label_acc=lab_acc,
-                        mask_agreement=agree,
-                    )
-                )
-    bar.close()
+    x_model, y = norm.normalize(images).to(device), labels.to(device)
+    label = setup_name(*setup) + (f" B={batch_size}" if batch_size > 1 else "")
+    rows, starts, recs, curves = [], [], {}, {}
+    for s in range(seed, seed + cfg.n_seeds):
+        model = build_model(arch, tuple(images.shape[1:]), p=0.0, seed=s, **cfg.model_kwargs(arch))
+        model = model.to(device)
+        jobs = _jobs(
+            cfg,
+            setup,
+            s,
+            n_batches,
+            batch_size,
+            rates,
+            cfg.attacks if attacks is None else attacks,
+            cfg.ablation_rates if ablation_rates is None else ablation_rates,
+        )
+        todo = [j for j in jobs if j.key not in cache]
+        _run_missing(cfg, arch, model, todo, x_model, y, norm, batch_size, cache, label)
+        for job in jobs:
+            unit = cache.load(job.key)
+            ref = images[job.batch * batch_size : (job.batch + 1) * batch_size]
+            r, st = _score_unit(label, arch, job, unit, ref, norm)
+            rows += r
+            starts += st
+            recs[(job.p, job.attack, s, job.batch)] = unit["image"]
+            curves[(job.p, job.attack, s, job.batch)] = unit["curve"]
     return SweepResult(
-        pd.DataFrame(rows), images, recs, curves, time.time() - started, iterations, n_problems
+        pd.DataFrame(rows), pd.DataFrame(starts), images, recs, curves, time.time() - started
     )
 
 
+@dataclass
+class Experiments:
+    """All results of the notebook: the sweeps by setup name and the larger batch."""
+
+    sweeps: dict
+    batch: SweepResult
+    seconds: float = 0.0
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Batch-size-1 scores of every setup."""
+        return pd.concat([r.scores for r in self.sweeps.values()], ignore_index=True)
+
+    @property
+    def starts(self) -> pd.DataFrame:
+        """Every start of every batch-size-1 attack."""
+        return pd.concat([r.starts for r in self.sweeps.values()], ignore_index=True)
+
+
+def run_experiments(cfg, seed: int = 0, device="cpu", data_dir=None) -> Experiments:
+    """Run every sweep of ``cfg`` (each setup at batch size 1, then the larger batch)."""
+    started = time.time()
+    sweeps = {setup_name(*s): dropout_sweep(cfg, s, seed, data_dir, device) for s in cfg.setups}
+    batch = dropout_sweep(
+        cfg,
+        cfg.batch_setup,
+        seed + 1,
+        data_dir,
+        device,
+        batch_size=cfg.batch_size,
+        n_batches=cfg.n_batches,
+        rates=cfg.batch_rates,
+        ablation_rates=(),
+    )
+    return Experiments(sweeps, batch, time.time() - started)
+
+
 def summarize(
-    scores: pd.DataFrame, metric: str = "ssim", by=("arch", "p", "attack")
+    scores: pd.DataFrame, metric: str = "ssim", by=("setup", "p", "attack")
 ) -> pd.DataFrame:
     """Mean, standard deviation and count of ``metric`` over images and seeds per group."""
     g = scores.groupby(list(by))[metric]
     return g.agg(["mean", "std", "count"]).reset_index()
 
 
-def setup_name(arch: str, dataset: str, side: int) -> str:
-    """Label of a sweep setup, e.g. ``"mlp/mnist16"``."""
-    return f"{arch}/{dataset}{side}"
+def sweep_table(scores: pd.DataFrame, metric: str = "ssim") -> pd.DataFrame:
+    """Mean ``metric`` per (setup, attack) and p: the sweep at a glance."""
+    t = summarize(scores, metric, by=("setup", "attack", "p"))
+    return t.pivot_table(index=["setup", "attack"], columns="p", values="mean")
 
 
-def _specs(cfg, seed: int, data_dir) -> list[tuple[str, dict]]:
-    """(key, dropout_sweep keyword arguments) of every sweep job in ``cfg``, most expensive first."""
-    from .data import victims
-
-    seeds = range(seed, seed + cfg.n_seeds)
-    specs = []
-    for arch, dataset, side in cfg.setups:
-        x, y, norm = victims(dataset, cfg.n_images, side, seed=seed, data_dir=data_dir)
-        abl = cfg.ablations if dataset in cfg.ablation_datasets else ()
-        name = setup_name(arch, dataset, side)
-        specs.append(
-            (
-                name,
-                dict(
-                    arch=arch,
-                    images=x,
-                    labels=y,
-                    norm=norm,
-                    rates=cfg.rates,
-                    attacks=cfg.attacks,
-                    seeds=seeds,
-                    iterations=cfg.iterations_for(arch),
-                    restarts=cfg.restarts,
-                    model_kwargs=cfg.model_kwargs(arch),
-                    ablations=abl,
-                    ablation_rates=cfg.ablation_rates,
-                    desc=name,
-                ),
-            )
-        )
-    arch, dataset, side = cfg.batch_setup
-    x, y, norm = victims(
-        dataset, cfg.batch_size * cfg.n_batches, side, seed=seed + 1, data_dir=data_dir
-    )
-    specs.append(
-        (
-            "batch",
-            dict(
-                arch=arch,
-                images=x,
-                labels=y,
-                norm=norm,
-                rates=cfg.batch_rates,
-                attacks=cfg.attacks,
-                seeds=seeds,
-                batch_size=cfg.batch_size,
-                iterations=cfg.iterations_for(arch),
-                restarts=cfg.restarts,
-                model_kwargs=cfg.model_kwargs(arch),
-                desc=f"{arch} B={cfg.batch_size}",
+def start_table(starts: pd.DataFrame, attack: str = "dia") -> pd.DataFrame:
+    """Single-start outcomes of ``attack`` per setup and p: flipped starts (correlation < 0) and their losses."""
+    d = starts[(starts.attack == attack) & (starts.p > 0)].copy()
+    d["flipped"] = d.correlation < 0
+    g = d.groupby(["setup", "p"])
+    out = pd.DataFrame(
+        {
+            "starts": g.size(),
+            "flipped": g.flipped.sum(),
+            "loss, flipped (median)": g.apply(
+                lambda e: e[e.flipped].gradient_loss.median(), include_groups=False
             ),
-        )
+            "loss, not flipped (median)": g.apply(
+                lambda e: e[~e.flipped].gradient_loss.median(), include_groups=False
+            ),
+            "kept start flipped": g.apply(
+                lambda e: int(e[e.kept].flipped.sum()), include_groups=False
+            ),
+        }
     )
-    for arch, dataset, side in cfg.restart_setups:
-        x, y, norm = victims(dataset, cfg.n_images, side, seed=seed, data_dir=data_dir)
-        specs.append(
-            (
-                f"restarts {setup_name(arch, dataset, side)}",
-                dict(
-                    arch=arch,
-                    images=x,
-                    labels=y,
-                    norm=norm,
-                    rates=(cfg.restart_rate,),
-                    attacks=("dia",),
-                    seeds=seeds,
-                    iterations=cfg.iterations_for(arch),
-                    restarts=cfg.restart_count,
-                    model_kwargs=cfg.model_kwargs(arch),
-                    desc=f"DIA x{cfg.restart_count} restarts",
-                ),
-            )
-        )
-    cost = {"mlp": 1.0, "cnn": 1.2, "vit": 4.0, "resnet18": 8.0}
-    specs.sort(
-        key=lambda kv: (
-            -cost[kv[1]["arch"]]
-            * kv[1]["iterations"]
-            * kv[1]["images"][0].numel() ** 0.5
-            * len(kv[1]["rates"])
-            * kv[1]["restarts"]
-        )
-    )
-    return specs
+    return out
 
 
-def _init_worker():
-    import os
-
-    os.environ["TQDM_DISABLE"] = "1"
-    torch.set_num_threads(1)
-
-
-def _run_spec(spec: dict, device: str) -> SweepResult:
-    return dropout_sweep(**spec, device=device)
-
-
-@dataclass
-class Experiments:
-    """All results of the notebook: the sweeps by setup name, the larger batch and the restarts check."""
-
-    sweeps: dict
-    batch: SweepResult
-    restarts: dict
-    seconds: float = 0.0
-
-
-def run_experiments(
-    cfg, seed: int = 0, device="cpu", data_dir=None, workers: int | None = None
-) -> Experiments:
-    """Run every sweep of ``cfg`` (setups, larger batch, DIA restarts), in parallel worker processes on CPU.
-
-    Parameters
-    ----------
-    cfg : InversionConfig
-    seed : int
-        Base seed: victim images and ``cfg.n_seeds`` consecutive model/mask/attack seeds.
-    device : str or torch.device
-        On CUDA the jobs run one after another in this process (one GPU).
-    data_dir : path, optional
-        Where CIFAR-10 is read from (paper profile).
-    workers : int, optional
-        Processes (default ``cfg.workers``); each runs single-threaded, so
-        results equal a serial run.
-    """
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    started = time.time()
-    specs = _specs(cfg, seed, data_dir)
-    device = torch.device(device)
-    workers = cfg.workers if workers is None else workers
-    results = {}
-    if workers <= 1 or device.type != "cpu":
-        for key, spec in specs:
-            results[key] = _run_spec(spec, device)
-    else:
-        bar = progress(total=len(specs), desc=f"{len(specs)} sweeps on {workers} processes")
-        with cf.ProcessPoolExecutor(
-            workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
-        ) as ex:
-            futures = {ex.submit(_run_spec, spec, "cpu"): key for key, spec in specs}
-            for fut in cf.as_completed(futures):
-                results[futures[fut]] = fut.result()
-                bar.update(1)
-        bar.close()
-    for key, res in results.items():
-        if key == "batch":
-            arch, dataset, side = cfg.batch_setup
-            res.scores.insert(1, "setup", f"{setup_name(arch, dataset, side)} B={cfg.batch_size}")
-        else:
-            res.scores.insert(1, "setup", key.removeprefix("restarts "))
-    names = [setup_name(*s) for s in cfg.setups]
-    restarts = {
-        k.removeprefix("restarts "): v for k, v in results.items() if k.startswith("restarts ")
-    }
-    return Experiments(
-        {n: results[n] for n in names}, results["batch"], restarts, time.time() - started
-    )
-
-
-def restart_table(sweeps: dict, restarts: dict) -> pd.DataFrame:
-    """DIA's SSIM at the restarts check's rate: one start (the sweep) vs the best of several (by gradient loss)."""
-    rows = []
-    for name, res in restarts.items():
-        p = float(res.scores.p.iloc[0])
-        one = sweeps[name].scores.query("attack == 'dia' and p == @p").ssim
-        many = res.scores.ssim
-        k = res.problems // max(len(res.scores), 1)
-        rows.append(
-            {
-                "setup": name,
-                "p": p,
-                "SSIM, 1 start": f"{one.mean():.3f} ± {one.std():.3f}",
-                f"SSIM, best of {k}": f"{many.mean():.3f} ± {many.std():.3f}",
-                "failures (<0.5), 1 start": int((one < 0.5).sum()),
-                f"failures (<0.5), best of {k}": int((many < 0.5).sum()),
-                "n": len(many),
-            }
-        )
-    return pd.DataFrame(rows).set_index("setup")
-
-
-def run_dlg_family(
-    cfg, seed: int = 0, device="cpu", data_dir=None, rates=(0.0, 0.5)
-) -> pd.DataFrame:
+def run_dlg_family(cfg, seed: int = 0, device="cpu", data_dir=None, rates=(0.0, 0.5)):
     """DLG (soft labels learned) and iDLG (label inferred) on one image per rate, on the first setup's model."""
-    from .attacks import make_attack
-    from .data import victims
-
     arch, dataset, side = cfg.setups[0]
     x, y, norm = victims(dataset, 1, side, seed=seed, data_dir=data_dir)
     model = build_model(arch, tuple(x.shape[1:]), seed=seed, **cfg.model_kwargs(arch)).to(device)
@@ -393,12 +383,6 @@ def run_dlg_family(
                     ssim=s["ssim"][0],
                     psnr=s["psnr"][0],
                     label_correct=bool(int(hist["labels"][0]) == int(y[0])),
-                    seconds=hist["seconds"],
                 )
             )
     return pd.DataFrame(rows)
-
-
-def all_scores(sweeps: dict[str, SweepResult]) -> pd.DataFrame:
-    """Concatenate the score tables of several sweeps."""
-    return pd.concat([r.scores for r in sweeps.values()], ignore_index=True)

@@ -23,6 +23,8 @@ def _as_batch(images, name: str) -> np.ndarray:
         a = a[None]
     if a.ndim != 4:
         raise ValueError(f"{name} must be (B, C, H, W) or (C, H, W), got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} holds NaN or inf values; metrics need finite images in [0, 1]")
     if a.min() < -_TOL or a.max() > 1 + _TOL:
         raise ValueError(
             f"{name} has values in [{a.min():.3g}, {a.max():.3g}]; metrics take de-normalised images "

@@ -108,15 +108,23 @@ def metric_vs_rate(scores, metrics=("ssim", "psnr"), attacks=("ig", "dia", "wiig
 
 
 def loss_curves(sweeps, p=0.5, attacks=("ig", "dia", "wiig")):
-    """Median (band: 25-75 %) of the gradient cosine loss per iteration at rate ``p``, one panel per setup."""
+    """Median (band: 25-75 %) of the gradient cosine loss per iteration at rate ``p``, one panel per setup.
+
+    Runs that stopped early drop out of the statistics after their last iteration.
+    """
     names = list(sweeps)
     fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.6), squeeze=False)
     for ax, name in zip(axes[0], names):
         curves = sweeps[name].curves
         for attack in attacks:
-            c = np.stack([v for (pp, a, _, _), v in curves.items() if pp == p and a == attack])
+            runs = [v for (pp, a, _, _), v in curves.items() if pp == p and a == attack]
+            if not runs:
+                continue
+            c = np.full((len(runs), max(len(v) for v in runs)), np.nan)
+            for k, v in enumerate(runs):
+                c[k, : len(v)] = v
             c = np.maximum(c, 1e-7)
-            q = np.quantile(c, [0.25, 0.5, 0.75], axis=0)
+            q = np.nanquantile(c, [0.25, 0.5, 0.75], axis=0)
             it = np.arange(1, c.shape[1] + 1)
             ax.plot(it, q[1], color=COLORS[attack], label=LABELS[attack])
             ax.fill_between(it, q[0], q[2], color=COLORS[attack], alpha=0.2)
@@ -221,62 +229,37 @@ def batch_comparison(single, batch, attacks=("ig", "dia", "wiig")):
     return fig
 
 
-def loss_vs_ssim(scores, restarts=None):
-    """Left: DIA's final gradient loss against SSIM for every p > 0 (do failures fit the gradient?).
+def sign_flip(starts, attack="dia"):
+    """Every single start of ``attack`` with dropout: final gradient loss against correlation with the truth.
 
-    Right (with ``restarts``): DIA's SSIM at the restarts check's rate with one start vs the best of several.
+    One panel per setup; filled markers are the starts kept (lowest loss of their attack).
     """
-    ncols = 2 if restarts else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(4.4 * ncols, 3.2), squeeze=False)
-    ax = axes[0, 0]
-    d = scores[(scores.attack == "dia") & (scores.p > 0)]
+    d = starts[(starts.attack == attack) & (starts.p > 0)]
+    setups = list(dict.fromkeys(d.setup))
+    fig, axes = plt.subplots(
+        1, len(setups), figsize=(3.2 * len(setups), 2.9), squeeze=False, sharey=True
+    )
     rates = sorted(d.p.unique())
     cmap = plt.get_cmap("viridis", len(rates))
-    for k, p in enumerate(rates):
-        e = d[d.p == p]
-        ax.scatter(
-            np.maximum(e.best_loss, 1e-8), e.ssim, s=10, color=cmap(k), label=f"p={p:g}", alpha=0.8
-        )
-    ax.set_xscale("log")
-    ax.set_xlabel("DIA final 1 - cosine")
-    ax.set_ylabel("SSIM")
-    ax.set_title("DIA, all setups", fontsize=9)
-    ax.legend(fontsize=7)
-    if restarts:
-        ax = axes[0, 1]
-        names = list(restarts)
-        for k, name in enumerate(names):
-            res = restarts[name]
-            p = float(res.scores.p.iloc[0])
-            one = scores[(scores.setup == name) & (scores.attack == "dia") & (scores.p == p)].ssim
-            many = res.scores.ssim
-            n = res.problems // max(len(res.scores), 1)
-            ax.bar(
-                k - 0.2,
-                one.mean(),
-                0.4,
-                yerr=one.std(),
-                capsize=2,
-                color="C0",
-                alpha=0.5,
-                label="1 start" if k == 0 else None,
-            )
-            ax.bar(
-                k + 0.2,
-                many.mean(),
-                0.4,
-                yerr=many.std(),
-                capsize=2,
-                color="C0",
-                label=f"best of {n}" if k == 0 else None,
-            )
-        ax.set_xticks(
-            range(len(names)),
-            [f"{n}\np={float(restarts[n].scores.p.iloc[0]):g}" for n in names],
-            fontsize=8,
-        )
-        ax.set_ylabel("DIA SSIM")
-        ax.set_ylim(-0.1, 1.05)
-        ax.legend(fontsize=7)
+    for ax, setup in zip(axes[0], setups):
+        for k, p in enumerate(rates):
+            e = d[(d.setup == setup) & (d.p == p)]
+            for kept, marker in ((False, "o"), (True, "o")):
+                f = e[e.kept == kept]
+                ax.scatter(
+                    np.maximum(f.gradient_loss, 1e-7),
+                    f.correlation,
+                    s=18 if kept else 14,
+                    facecolors=cmap(k) if kept else "none",
+                    edgecolors=cmap(k),
+                    marker=marker,
+                    label=f"p={p:g}" if kept else None,
+                )
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_xscale("log")
+        ax.set_xlabel("final 1 - cosine of the start")
+        ax.set_title(setup, fontsize=9)
+    axes[0, 0].set_ylabel("correlation with the original")
+    axes[0, 0].legend(fontsize=7, title="kept (filled)", title_fontsize=7)
     fig.tight_layout()
     return fig

@@ -1,0 +1,150 @@
+"""The engine against torch's own Adam and LR schedulers, its strategies, stopping and bookkeeping."""
+
+import pytest
+import torch
+from torch import nn
+
+from support.inversion.client import client_update
+from support.inversion.engine import Problem, Settings, objective, prepare, run
+from support.inversion.masks import dropout_layers, mask_shapes
+from support.inversion.models import build_model
+
+SHAPE = (1, 1, 6, 6)
+P = 0.25
+
+
+def _setup(n=1, arch="mlp", seed=0):
+    kw = {"width": 16} if arch == "mlp" else {"channels": (4, 4)}
+    model = build_model(arch, SHAPE[1:], p=P, seed=seed, **kw)
+    g = torch.Generator().manual_seed(seed)
+    upd = client_update(model, torch.randn(SHAPE, generator=g), torch.tensor([3]), seed=seed)
+    net = prepare(model)
+    shapes = mask_shapes(net, SHAPE)
+    probs = [
+        Problem(
+            upd.gradients,
+            upd.labels,
+            torch.randn(SHAPE, generator=g),
+            {k: torch.bernoulli(torch.full(s, 1 - P), generator=g) for k, s in shapes.items()},
+            {k: 1 / (1 - P) for k in shapes},
+            p=P,
+            learn_masks=True,
+            mask_reg=1e-4,
+        )
+        for _ in range(n)
+    ]
+    return model, net, probs, upd
+
+
+def _torch_reference(model, pr, upd, iterations, schedule, box):
+    """Plain autograd with torch.optim.Adam and torch's schedulers: the loss per iteration."""
+    net = prepare(model)
+    layers = list(dropout_layers(net).values())
+    params = [q.requires_grad_(True) for q in net.parameters()]
+    x = pr.x0.clone().requires_grad_(True)
+    masks = [pr.masks0[k].clone().requires_grad_(True) for k in dropout_layers(net)]
+    opt = torch.optim.Adam([x, *masks], lr=0.1)
+    if schedule == "plateau":
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=3)
+    else:
+        steps = sorted({round(f * iterations) for f in (3 / 8, 5 / 8, 7 / 8)})
+        sched = torch.optim.lr_scheduler.MultiStepLR(opt, steps, gamma=0.1)
+    tnorm = torch.sqrt(sum((t**2).sum() for t in upd.gradients))
+    losses = []
+    for _ in range(iterations):
+        for layer, m in zip(layers, masks):
+            layer.mask, layer.scale = m, torch.tensor(1 / (1 - P))
+        ce = nn.functional.cross_entropy(net(x), upd.labels)
+        g = torch.autograd.grad(ce, params, create_graph=True)
+        dot = sum((a * b).sum() for a, b in zip(g, upd.gradients))
+        rec = 1 - dot / (torch.sqrt(sum((a * a).sum() for a in g)) * tnorm + 1e-8)
+        tv = (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (x[..., 1:, :] - x[..., :-1, :]).abs().mean()
+        total = rec + 1e-5 * tv + 1e-4 * sum(((1 - m.mean()) - P).abs() for m in masks)
+        opt.zero_grad()
+        total.backward()
+        x.grad.sign_()
+        opt.step()
+        with torch.no_grad():
+            x.clamp_(*box)
+            for m in masks:
+                m.clamp_(0, 1)
+        sched.step(total.item()) if schedule == "plateau" else sched.step()
+        losses.append(total.item())
+    return torch.tensor(losses)
+
+
+@pytest.mark.parametrize("schedule", ["plateau", "multistep"])
+def test_engine_follows_torch_adam_and_schedulers(schedule):
+    model, net, probs, upd = _setup()
+    box = (-2.0, 2.0)
+    ref = _torch_reference(model, probs[0], upd, 10, schedule, box)
+    s = Settings(
+        iterations=10,
+        schedule=schedule,
+        patience=3,
+        stop_patience=None,
+        stop_loss=None,
+        box=(torch.tensor([box[0]]), torch.tensor([box[1]])),
+        strategy="loop",
+    )
+    ours = run(net, probs, s).loss[0]
+    torch.testing.assert_close(ours, ref, atol=2e-5, rtol=0)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_vmap_and_loop_strategies_agree(arch):
+    _, net, probs, _ = _setup(n=4, arch=arch)
+    kw = dict(iterations=8, stop_patience=None, stop_loss=None)
+    a = run(net, probs, Settings(strategy="loop", **kw))
+    b = run(net, probs, Settings(strategy="vmap", **kw))
+    torch.testing.assert_close(a.loss, b.loss, atol=1e-4, rtol=0)
+
+
+def test_loop_result_does_not_depend_on_the_other_problems():
+    _, net, probs, _ = _setup(n=3)
+    kw = dict(iterations=6, strategy="loop")
+    together = run(net, probs, Settings(**kw))
+    alone = run(net, probs[1:2], Settings(**kw))
+    assert torch.equal(together.images[1], alone.images[0])
+
+
+def test_best_loss_is_the_loss_of_the_returned_iterate():
+    _, net, probs, _ = _setup(n=2)
+    res = run(net, probs, Settings(iterations=12, strategy="loop"))
+    f = objective(net)
+    layers = list(dropout_layers(net))
+    tnorm = torch.sqrt(sum((t**2).sum() for t in probs[0].target))
+    for i, pr in enumerate(probs):
+        total, rec = f(
+            res.images[i],
+            tuple(res.masks[k][i] for k in layers),
+            tuple(torch.tensor(pr.scales[k]) for k in layers),
+            tuple(pr.target),
+            tnorm,
+            pr.labels,
+            torch.tensor(P),
+            torch.tensor(1e-4),
+            torch.tensor(1e-5),
+        )
+        assert abs(float(total) - float(res.best_loss[i])) < 1e-5
+        assert abs(float(rec) - float(res.best_gradient_loss[i])) < 1e-5
+        assert float(res.best_loss[i]) == float(torch.nanquantile(res.loss[i], 0.0))
+
+
+def test_early_stopping_and_loss_threshold():
+    _, net, probs, _ = _setup(n=2)
+    res = run(net, probs, Settings(iterations=50, stop_loss=10.0))  # any loss is below 10
+    assert res.stopped.tolist() == [1, 1] and torch.isnan(res.loss[:, 1:]).all()
+    res = run(net, probs, Settings(iterations=400, lr=1e-9, stop_patience=3, stop_loss=None))
+    assert (res.stopped < 400).all()  # no progress at a vanishing step size: stops on patience
+
+
+def test_plateau_cuts_the_step_only_after_patience():
+    from support.inversion.engine import _State
+
+    st = _State(1, 10, Settings(iterations=10, patience=2, stop_patience=None), "cpu")
+    idx = torch.tensor([0])
+    for it, loss in enumerate([1.0, 1.0, 1.0, 1.0]):
+        st.record(idx, it, torch.tensor([loss]), torch.tensor([loss]))
+        st.schedule(idx, it, torch.tensor([loss]))
+    assert float(st.lr[0]) == pytest.approx(0.01)  # 3 bad iterations > patience 2: one cut
