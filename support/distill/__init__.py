@@ -9,10 +9,13 @@ Modules, one idea each:
 - :mod:`.experts`   expert trajectories (plain MTT and AST smooth experts), cached per epoch
 - :mod:`.init`      synthetic-set initialisation and coreset baselines (random, k-means on expert logits)
 - :mod:`.matching`  the normalised parameter-matching loss
-- :mod:`.distill`   the distillation loop with AST's switches
+- :mod:`.distill`   the distillation loop with AST's switches (common random numbers per seed)
+- :mod:`.ablation`  the ablation's variants, smoothness scores, paired effects with 95 % intervals
 - :mod:`.evaluate`  MTT's evaluation protocol
-- :mod:`.config`    the smoke / cpu / paper profiles
-- :mod:`.study`     the notebook's experiments (expert sets, IPC-1 / IPC-10 runs, evaluation)
-- :mod:`.claims`    the notebook's claims, measured and added to a ClaimSet
+- :mod:`.config`    the smoke / cpu / paper / paper_smoke profiles
+- :mod:`.experiments` the notebook's experiments (expert sets, distillation runs, evaluation)
+- :mod:`.claims`    the notebook's claims, one function each, behind ``record_claims``
+- :mod:`.published` published CIFAR-10 numbers with their sources
+- :mod:`.validate`  argument checks with clear errors
 - :mod:`.plots`     the notebook's figures
 """

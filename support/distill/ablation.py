@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import torch
 
-from .distill import Variant
+from .distill import AST_STUDENT_MOMENTUM, Variant
 
 
-def ablation_variants(student_momentum: float = 0.0) -> list[Variant]:
-    """MTT, MTT + one AST addition at a time, and AST (all additions).
+def ablation_variants(student_momentum: float = AST_STUDENT_MOMENTUM) -> list[Variant]:
+    """MTT, MTT + one AST change at a time, and AST (all of them).
 
-    ``student_momentum`` applies to the AST row only (0: the papers' plain
-    SGD student; 0.9: AST's code).
+    The changes: smooth experts, representative (k-means) initialisation,
+    balanced inner loss, intermediate matching, weight perturbation, and the
+    student momentum of AST's code (``student_momentum``; the AST row uses it
+    too, 0 gives the papers' plain-SGD student).
     """
     return [
         Variant("MTT"),
@@ -22,6 +26,7 @@ def ablation_variants(student_momentum: float = 0.0) -> list[Variant]:
         Variant("+balanced loss", balance=True),
         Variant("+intermediate", intermediate="uniform"),
         Variant("+perturbation", perturb=True),
+        Variant("+student momentum", student_momentum=student_momentum),
         Variant(
             "AST (all)",
             experts="smooth",
@@ -76,20 +81,61 @@ def summarise(names: list[str], seeds: list[int], acc: torch.Tensor) -> pd.DataF
     return out.loc[order].round(2)
 
 
+@dataclass(frozen=True)
+class Effect:
+    """A paired effect in accuracy points: mean over seeds, 95 % CI half-width, minimal detectable effect.
+
+    Attributes
+    ----------
+    mean, half_width : float
+        Mean paired difference and the half-width of its 95 % t-interval.
+    mde : float
+        Smallest true effect the comparison detects with 80 % power at two-sided
+        5 % (``(t_0.975 + t_0.8) * sd / sqrt(n)``): effects below it may be missed.
+    n : int
+        Paired seeds.
+    """
+
+    mean: float
+    half_width: float
+    mde: float
+    n: int
+
+    @property
+    def low(self) -> float:
+        return self.mean - self.half_width
+
+    @property
+    def high(self) -> float:
+        return self.mean + self.half_width
+
+    def describe(self) -> str:
+        return f"{self.mean:+.2f} ± {self.half_width:.2f} (95 % CI, {self.n} paired seeds; MDE {self.mde:.2f})"
+
+
 def paired_effect(
     names: list[str], seeds: list[int], acc: torch.Tensor, variant: str, reference: str = "MTT"
-) -> tuple[float, float]:
-    """Mean and std over seeds of ``acc(variant) - acc(reference)`` in points, paired by seed.
+) -> Effect:
+    """``acc(variant) - acc(reference)`` in points, paired by seed: mean, 95 % CI and MDE.
 
-    Members with the same seed share their random initial images and the
-    evaluation networks' initialisations, so the paired difference removes
-    that shared noise.
+    Each seed's value is the mean over its evaluation networks. Members with
+    the same seed share their random initial images, the random draws of the
+    distillation and the evaluation networks' initialisations, so the paired
+    difference removes that shared noise.
     """
+    from scipy import stats
+
     per_seed = acc.double().mean(1) * 100
     a = {s: float(per_seed[i]) for i, (n, s) in enumerate(zip(names, seeds)) if n == variant}
     b = {s: float(per_seed[i]) for i, (n, s) in enumerate(zip(names, seeds)) if n == reference}
     common = sorted(set(a) & set(b))
-    if not common:
-        raise ValueError(f"no common seeds between {variant!r} and {reference!r}")
+    if len(common) < 2:
+        raise ValueError(
+            f"need at least 2 common seeds between {variant!r} and {reference!r}, got {common}"
+        )
     d = np.array([a[s] - b[s] for s in common])
-    return float(d.mean()), float(d.std(ddof=1)) if len(d) > 1 else 0.0
+    n, sd = len(d), float(np.std(d, ddof=1))
+    t975, t80 = stats.t.ppf(0.975, n - 1), stats.t.ppf(0.8, n - 1)
+    return Effect(
+        float(d.mean()), float(t975 * sd / np.sqrt(n)), float((t975 + t80) * sd / np.sqrt(n)), n
+    )

@@ -156,3 +156,17 @@ def augment(
     if seed is not None:
         generator = torch.Generator().manual_seed(int(seed))
     return apply(x, sample(x.shape[0], x.shape[-1], families, groups, generator))
+
+
+def select(params: AugParams, index: torch.Tensor) -> AugParams:
+    """The parameters of samples ``index`` (e.g. to give several members one draw: common random numbers)."""
+    return AugParams(
+        params.family[index],
+        params.families,
+        params.theta[index],
+        params.brightness[index],
+        params.saturation[index],
+        params.contrast[index],
+        params.cutout[index],
+        params.size,
+    )

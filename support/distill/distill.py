@@ -3,8 +3,10 @@
 Many distillations run as one batch of independent "members" (a variant and
 a seed each): their students are evaluated together by the batched ConvNet,
 and the summed loss gives each member exactly its own gradient. Members with
-the same seed start from the same random real images, so variants are
-compared on paired runs.
+the same seed share their random draws (initial real images, expert, start
+epoch, mini-batch order and augmentation: common random numbers), so the
+difference between two variants at one seed is the variants' effect, not
+luck of the draw.
 
 One outer iteration, per member (MTT, Alg. 1):
 
@@ -12,7 +14,7 @@ One outer iteration, per member (MTT, Alg. 1):
    expert's ``theta*_t`` (AST: conv weights perturbed, see :func:`perturb`);
 2. take ``N`` SGD steps ``theta <- theta - alpha * grad CE(DSA(x_b), y_b)`` on
    synthetic mini-batches, keeping the graph (AST: CE scaled by the balance
-   weight; optional heavy-ball student momentum as in AST's code);
+   weight; heavy-ball student momentum as in AST's code);
 3. loss ``||theta_N - theta*_{t+M}||^2 / ||theta*_t - theta*_{t+M}||^2``
    (AST: plus the same term at intermediate steps against ``theta*_{t+i}``);
 4. SGD (momentum 0.5) on the pixels with ``lr_img`` and on ``alpha`` with
@@ -35,9 +37,13 @@ from .convnet import ConvNetSpec, forward
 from .experts import ExpertSet
 from .init import check_ipc, class_labels, expert_logits, kmeans_indices, random_indices
 from .matching import matching_loss
+from .validate import check_finite, check_fraction, check_positive, check_positive_int
 
 INITS = ("real", "kmeans")
 INTERMEDIATE = ("off", "uniform", "adaptive")
+AST_STUDENT_MOMENTUM = (
+    0.9  # AST's code: the student's inner SGD always uses heavy-ball momentum 0.9
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,10 @@ class Variant:
     perturb : bool
         AST's weight perturbation of the starting conv weights.
     student_momentum : float
-        Heavy-ball momentum of the student's inner SGD. The papers' update is
-        plain SGD (0, the default); AST's code uses 0.9.
+        Heavy-ball momentum of the student's inner SGD, in [0, 1). MTT's code and
+        both papers' equations: plain SGD (0, the default); AST's code: 0.9
+        (:data:`AST_STUDENT_MOMENTUM`). The initial synthetic rate is scaled by
+        ``1 - momentum`` so the effective step is the same.
     """
 
     name: str
@@ -80,18 +88,17 @@ class Variant:
             raise ValueError(
                 f"intermediate must be one of {INTERMEDIATE}, got {self.intermediate!r}"
             )
-        if not 0 <= self.student_momentum < 1:
-            raise ValueError(f"student_momentum must be in [0, 1), got {self.student_momentum}")
+        check_fraction("student_momentum", self.student_momentum)
 
 
 @dataclass(frozen=True)
 class DistillConfig:
-    """Hyperparameters shared by all members of one distillation.
+    """Hyperparameters shared by all members of one distillation (one IPC).
 
     Parameters
     ----------
     ipc : int
-        Synthetic images per class.
+        Synthetic images per class (>= 1).
     iterations : int
         Outer iterations.
     syn_steps : int
@@ -101,18 +108,24 @@ class DistillConfig:
     max_start_epoch : int
         T+, start epochs are drawn from ``0 .. T+ - 1``.
     lr_img, lr_lr : float
-        Outer learning rates of the pixels and of the synthetic learning rate.
-    lr_init : float
-        Initial synthetic learning rate; 0 means the experts' effective rate
-        ``lr / (1 - momentum)`` times ``(1 - student_momentum)``.
+        Outer learning rates (> 0) of the pixels and of the synthetic learning rate.
+    lr_init : float, optional
+        Initial synthetic learning rate (> 0); ``None``: the experts' effective
+        rate ``lr / (1 - momentum)`` times ``(1 - student_momentum)`` (MTT starts
+        alpha at the experts' rate, ``lr_teacher``).
     batch_syn : int
         Synthetic images per student step (0 = all).
     outer_momentum : float
-        Momentum of the outer SGD (MTT: 0.5).
+        Momentum of the outer SGD, in [0, 1) (MTT: 0.5).
     min_lr : float
         Lower clamp of the synthetic learning rate (keeps it positive).
     augment : tuple of str
         DSA families used in the student's steps (empty = none).
+    allow_decay_window : bool
+        Allow matching windows that reach an expert's rate decay. AST's
+        windows end before its experts' decay, and a segment across the decay
+        asks the student for a step the expert did not take at one rate; off
+        by default, so such a setting is an error.
     """
 
     ipc: int
@@ -122,20 +135,31 @@ class DistillConfig:
     max_start_epoch: int
     lr_img: float
     lr_lr: float
-    lr_init: float = 0.0
+    lr_init: float | None = None
     batch_syn: int = 0
     outer_momentum: float = 0.5
     min_lr: float = 1e-5
     augment: tuple[str, ...] = ("color", "crop", "cutout", "scale", "rotate")
+    allow_decay_window: bool = False
 
     def __post_init__(self):
         for name in ("ipc", "iterations", "syn_steps", "expert_epochs", "max_start_epoch"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if self.batch_syn < 0:
-            raise ValueError(f"batch_syn must be >= 0 (0 = all images), got {self.batch_syn}")
+            check_positive_int(name, getattr(self, name))
+        for name in ("lr_img", "lr_lr", "min_lr"):
+            check_positive(name, getattr(self, name))
+        if self.lr_init is not None:
+            check_positive("lr_init", self.lr_init)
+        check_fraction("outer_momentum", self.outer_momentum)
+        if not isinstance(self.batch_syn, int) or self.batch_syn < 0:
+            raise ValueError(
+                f"batch_syn must be an integer >= 0 (0 = all images), got {self.batch_syn!r}"
+            )
         if self.augment:
             aug.check_families(self.augment)
+
+    def window_end(self) -> int:
+        """Last expert epoch (1-based) any matching window trains through: ``T+ - 1 + M``."""
+        return self.max_start_epoch - 1 + self.expert_epochs
 
 
 @dataclass
@@ -225,12 +249,158 @@ def student_step(
 
 
 def check_fit(cfg: DistillConfig, experts: ExpertSet, name: str) -> None:
-    """Raise ``ValueError`` if N, M or T+ do not fit the saved trajectories."""
-    if cfg.max_start_epoch - 1 + cfg.expert_epochs > experts.epochs:
+    """Raise ``ValueError`` if the matching windows do not fit the saved trajectories.
+
+    Every window ``[t, t + M]``, ``t < T+``, must lie within the experts'
+    epochs and, unless ``cfg.allow_decay_window``, end before their rate decay.
+    """
+    if cfg.window_end() > experts.epochs:
         raise ValueError(
             f"max_start_epoch={cfg.max_start_epoch} and expert_epochs={cfg.expert_epochs} need trajectories of at "
-            f"least {cfg.max_start_epoch - 1 + cfg.expert_epochs} epochs; expert set {name!r} has {experts.epochs}"
+            f"least {cfg.window_end()} epochs; expert set {name!r} has {experts.epochs}"
         )
+    decay = experts.config.decay_epoch
+    if decay and cfg.window_end() > decay and not cfg.allow_decay_window:
+        raise ValueError(
+            f"max_start_epoch={cfg.max_start_epoch} and expert_epochs={cfg.expert_epochs} match expert "
+            f"epochs up to {cfg.window_end()}, past the rate decay of expert set {name!r} after epoch {decay}; "
+            f"expected max_start_epoch + expert_epochs - 1 <= {decay} (or allow_decay_window=True)"
+        )
+
+
+def check_inputs(spec, images, labels, experts, variants, cfg) -> None:
+    """Validate :func:`distill`'s arguments; each error names the argument and the value."""
+    spec.check_images(images, "images")
+    check_finite("images", images)
+    if labels.shape != images.shape[:1] or labels.dtype.is_floating_point:
+        raise ValueError(
+            f"labels must be integers of shape ({images.shape[0]},), got {labels.dtype} {tuple(labels.shape)}"
+        )
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= spec.classes):
+        raise ValueError(
+            f"labels must lie in [0, {spec.classes - 1}], got [{int(labels.min())}, {int(labels.max())}]"
+        )
+    check_ipc(labels, cfg.ipc, spec.classes)
+    if not variants:
+        raise ValueError("variants must name at least one Variant")
+    for v in variants:
+        if v.experts not in experts:
+            raise ValueError(
+                f"variant {v.name!r} uses expert set {v.experts!r}; have {sorted(experts)}"
+            )
+        ex = experts[v.experts]
+        if ex.trajectories.shape[-1] != spec.num_params:
+            raise ValueError(
+                f"expert set {v.experts!r} has {ex.trajectories.shape[-1]} parameters; spec needs {spec.num_params}"
+            )
+        check_fit(cfg, ex, v.experts)
+        if v.intermediate != "off" and cfg.syn_steps < cfg.expert_epochs:
+            raise ValueError(
+                f"intermediate matching needs syn_steps >= expert_epochs, got N={cfg.syn_steps}, M={cfg.expert_epochs}"
+            )
+
+
+@dataclass
+class Members:
+    """Per-member switches of one batch, as tensors ``(S, ...)``; ``group`` is each member's seed index."""
+
+    variants: list[Variant]
+    seeds: list[int]
+    group: torch.Tensor
+    momentum: torch.Tensor
+    balance: torch.Tensor
+    perturb: torch.Tensor
+    mid_weight: torch.Tensor
+
+    @classmethod
+    def build(cls, variants, seeds, cfg: DistillConfig, device) -> Members:
+        pairs = [(v, int(s)) for v in variants for s in seeds]
+        M = cfg.expert_epochs
+        weight = {"off": lambda i: 0.0, "uniform": lambda i: 1.0, "adaptive": lambda i: i / M}
+        mid = [[weight[v.intermediate](i) for i in range(1, M)] for v, _ in pairs]
+        tensor = lambda values: torch.tensor(values, device=device)  # noqa: E731
+        return cls(
+            [v for v, _ in pairs],
+            [s for _, s in pairs],
+            tensor([list(seeds).index(s) for _, s in pairs]),
+            tensor([v.student_momentum for v, _ in pairs])[:, None],
+            tensor([v.balance for v, _ in pairs]),
+            tensor([v.perturb for v, _ in pairs])[:, None],
+            tensor(mid).reshape(len(pairs), M - 1),
+        )
+
+
+def initial_sets(spec, images, labels, experts, members: Members, cfg: DistillConfig):
+    """Initial synthetic images ``(S, n, C, H, W)`` and rates ``(S,)``: random real (per seed) or k-means."""
+    init, lr0 = [], []
+    for v, s in zip(members.variants, members.seeds):
+        ex = experts[v.experts]
+        if v.init == "real":
+            idx = random_indices(labels, cfg.ipc, spec.classes, torch.Generator().manual_seed(s))
+        else:
+            final = ex.trajectories[s % ex.n_experts, -1]
+            feats = expert_logits(spec, final, images)
+            idx = kmeans_indices(feats, labels, cfg.ipc, spec.classes, seed=s)
+        init.append(images[idx])
+        lr0.append(cfg.lr_init or ex.config.effective_lr * (1 - v.student_momentum))
+    return torch.stack(init), torch.tensor(lr0)
+
+
+def draw_segments(trajs, members: Members, cfg: DistillConfig, g: torch.Generator):
+    """Start epochs ``(S,)`` and expert snapshots ``(S, M + 1, P)``; one draw per seed, shared by its members."""
+    K = int(members.group.max()) + 1
+    t_seed = torch.randint(cfg.max_start_epoch, (K,), generator=g)
+    e_seed = torch.randint(1 << 30, (K,), generator=g)
+    group = members.group.cpu()
+    snaps = []
+    for v, k in zip(members.variants, group.tolist()):
+        tr = trajs[v.experts]
+        e, t = int(e_seed[k]) % tr.shape[0], int(t_seed[k])
+        snaps.append(tr[e, t : t + cfg.expert_epochs + 1])
+    return t_seed[group], torch.stack(snaps)
+
+
+def synthetic_batches(syn, members: Members, cfg: DistillConfig, g: torch.Generator):
+    """Yield ``cfg.syn_steps`` augmented mini-batches ``(S, B, C, H, W)`` and their positions ``(S, B)``.
+
+    Order (without replacement, reshuffled when exhausted) and augmentation are
+    drawn once per seed and shared by the seed's members.
+    """
+    S, n_syn = syn.shape[:2]
+    K, group = int(members.group.max()) + 1, members.group.cpu()
+    batch = cfg.batch_syn or n_syn
+    order, pos = None, n_syn
+    for _ in range(cfg.syn_steps):
+        if pos + batch > n_syn:
+            order, pos = torch.argsort(torch.rand(K, n_syn, generator=g), dim=1), 0
+        idx = order[group, pos : pos + batch].to(syn.device)
+        pos += batch
+        xb = torch.gather(syn, 1, idx[:, :, None, None, None].expand(-1, -1, *syn.shape[2:]))
+        if cfg.augment:
+            drawn = aug.sample(K * batch, syn.shape[-1], cfg.augment, groups=K, generator=g)
+            rows = (group[:, None] * batch + torch.arange(batch)).reshape(-1)
+            flat = aug.apply(xb.reshape(S * batch, *syn.shape[2:]), aug.select(drawn, rows))
+            xb = flat.reshape(xb.shape)
+        yield xb, idx
+
+
+def unroll(spec, syn, y_syn, syn_lr, snaps, t, members: Members, cfg: DistillConfig, g):
+    """N differentiable student steps from ``snaps[:, 0]``; returns the per-member loss ``(S,)`` and its final term."""
+    start, S = snaps[:, 0], snaps.shape[0]
+    if bool(members.perturb.any()):
+        start = torch.where(members.perturb, perturb(spec, start, g), start)
+    ones = torch.ones(S, device=syn.device)
+    w = torch.where(members.balance, balance_weight(t, cfg.max_start_epoch).to(syn.device), ones)
+    mid_steps = {(cfg.syn_steps // cfg.expert_epochs) * i: i for i in range(1, cfg.expert_epochs)}
+    theta = start.detach().clone().requires_grad_(True)
+    buf, loss = torch.zeros_like(theta), torch.zeros(S, device=syn.device)
+    for step, (xb, idx) in enumerate(synthetic_batches(syn, members, cfg, g), start=1):
+        theta, buf = student_step(spec, theta, buf, xb, y_syn[idx], syn_lr, members.momentum, w)
+        if step in mid_steps:
+            i = mid_steps[step]
+            loss = loss + members.mid_weight[:, i - 1] * matching_loss(theta, start, snaps[:, i])
+    final = matching_loss(theta, start, snaps[:, -1])
+    return loss + final, final
 
 
 def distill(
@@ -256,118 +426,34 @@ def distill(
     variants : sequence of Variant
     cfg : DistillConfig
     seeds : sequence of int
+        Distinct seeds; every variant runs once per seed.
     device : torch.device or str
     progress : bool
         Show a progress bar.
     """
-    spec.check_images(images, "images")
-    if labels.shape != images.shape[:1]:
-        raise ValueError(f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}")
-    check_ipc(labels, cfg.ipc, spec.classes)
-    for v in variants:
-        if v.experts not in experts:
-            raise ValueError(
-                f"variant {v.name!r} uses expert set {v.experts!r}; have {sorted(experts)}"
-            )
-        ex = experts[v.experts]
-        if ex.trajectories.shape[-1] != spec.num_params:
-            raise ValueError(
-                f"expert set {v.experts!r} has {ex.trajectories.shape[-1]} parameters; spec needs {spec.num_params}"
-            )
-        check_fit(cfg, ex, v.experts)
-        if v.intermediate != "off" and cfg.syn_steps < cfg.expert_epochs:
-            raise ValueError(
-                f"intermediate matching needs syn_steps >= expert_epochs, got N={cfg.syn_steps}, M={cfg.expert_epochs}"
-            )
+    check_inputs(spec, images, labels, experts, variants, cfg)
+    if len(set(seeds)) != len(seeds) or not len(seeds):
+        raise ValueError(f"seeds must be distinct and non-empty, got {list(seeds)}")
     dev = torch.device(device)
-    members = [(v, int(s)) for v in variants for s in seeds]
-    S, n_syn = len(members), cfg.ipc * spec.classes
-    syn_labels = class_labels(cfg.ipc, spec.classes)
-
-    init, lr0 = [], []
-    for v, s in members:
-        ex = experts[v.experts]
-        if v.init == "real":
-            idx = random_indices(labels, cfg.ipc, spec.classes, torch.Generator().manual_seed(s))
-        else:
-            final = ex.trajectories[s % ex.n_experts, -1]
-            idx = kmeans_indices(
-                expert_logits(spec, final, images), labels, cfg.ipc, spec.classes, seed=s
-            )
-        init.append(images[idx])
-        lr0.append(cfg.lr_init or ex.config.effective_lr * (1 - v.student_momentum))
-    init_images = torch.stack(init)
+    members = Members.build(variants, seeds, cfg, dev)
+    init_images, lr0 = initial_sets(spec, images, labels, experts, members, cfg)
     syn = init_images.clone().to(dev).requires_grad_(True)
-    syn_lr = torch.tensor(lr0, device=dev).requires_grad_(True)
+    syn_lr = lr0.to(dev).requires_grad_(True)
     opt_img = torch.optim.SGD([syn], lr=cfg.lr_img, momentum=cfg.outer_momentum)
     opt_lr = torch.optim.SGD([syn_lr], lr=cfg.lr_lr, momentum=cfg.outer_momentum)
-    y_syn = syn_labels.to(dev)
-
+    y_syn = class_labels(cfg.ipc, spec.classes).to(dev)
     trajs = {k: e.trajectories.to(dev) for k, e in experts.items()}
-    mom = torch.tensor([v.student_momentum for v, _ in members], device=dev)[:, None]
-    use_balance = torch.tensor([v.balance for v, _ in members], device=dev)
-    do_perturb = torch.tensor([v.perturb for v, _ in members], device=dev)[:, None]
-    mid_w = torch.tensor(
-        [
-            [
-                0.0
-                if v.intermediate == "off"
-                else 1.0
-                if v.intermediate == "uniform"
-                else i / cfg.expert_epochs
-                for i in range(1, cfg.expert_epochs)
-            ]
-            for v, _ in members
-        ],
-        device=dev,
-    ).reshape(S, cfg.expert_epochs - 1)
-    mid_steps = {(cfg.syn_steps // cfg.expert_epochs) * i: i for i in range(1, cfg.expert_epochs)}
-    batch = cfg.batch_syn or n_syn
     g = torch.Generator().manual_seed(int(seeds[0]) * 7919 + 17)
-    losses, lrs = [], []
-    started = time.time()
-    bar = _progress(
-        range(cfg.iterations),
-        desc=f"distill IPC{cfg.ipc} x{S}",
-        **({} if progress else {"disable": True}),
-    )
-    for _ in bar:
-        t = torch.randint(cfg.max_start_epoch, (S,), generator=g)
-        snaps = []
-        for j, (v, _) in enumerate(members):
-            tr = trajs[v.experts]
-            e = int(torch.randint(tr.shape[0], (1,), generator=g))
-            snaps.append(tr[e, int(t[j]) : int(t[j]) + cfg.expert_epochs + 1])
-        snaps = torch.stack(snaps)  # (S, M + 1, P)
-        start, target = snaps[:, 0], snaps[:, -1]
-        if bool(do_perturb.any()):
-            start = torch.where(do_perturb, perturb(spec, start, g), start)
-        w = torch.where(
-            use_balance, balance_weight(t, cfg.max_start_epoch).to(dev), torch.ones(S, device=dev)
-        )
-        theta = start.detach().clone().requires_grad_(True)
-        buf = torch.zeros_like(theta)
-        order = torch.argsort(torch.rand(S, n_syn, generator=g), dim=1).to(dev)
-        pos, loss = 0, torch.zeros(S, device=dev)
-        for step in range(cfg.syn_steps):
-            if pos + batch > n_syn:
-                order, pos = torch.argsort(torch.rand(S, n_syn, generator=g), dim=1).to(dev), 0
-            idx = order[:, pos : pos + batch]
-            pos += batch
-            xb = torch.gather(syn, 1, idx[:, :, None, None, None].expand(-1, -1, *syn.shape[2:]))
-            yb = y_syn[idx]
-            if cfg.augment:
-                xb = aug.augment(
-                    xb.reshape(S * batch, *syn.shape[2:]), cfg.augment, groups=S, generator=g
-                ).reshape(xb.shape)
-            theta, buf = student_step(spec, theta, buf, xb, yb, syn_lr, mom, w)
-            if step + 1 in mid_steps:
-                i = mid_steps[step + 1]
-                loss = loss + mid_w[:, i - 1] * matching_loss(theta, start, snaps[:, i])
-        final = matching_loss(theta, start, target)
+    losses, lrs, started = [], [], time.time()
+    label = f"distill IPC{cfg.ipc} x{len(members.seeds)}"
+    for _ in _progress(
+        range(cfg.iterations), desc=label, **({} if progress else {"disable": True})
+    ):
+        t, snaps = draw_segments(trajs, members, cfg, g)
+        loss, final = unroll(spec, syn, y_syn, syn_lr, snaps, t, members, cfg, g)
         opt_img.zero_grad()
         opt_lr.zero_grad()
-        (loss + final).sum().backward()
+        loss.sum().backward()
         opt_img.step()
         opt_lr.step()
         with torch.no_grad():
@@ -375,10 +461,10 @@ def distill(
         losses.append(final.detach().cpu())
         lrs.append(syn_lr.detach().cpu().clone())
     return DistillResult(
-        names=[v.name for v, _ in members],
-        seeds=[s for _, s in members],
+        names=[v.name for v in members.variants],
+        seeds=members.seeds,
         images=syn.detach().cpu(),
-        labels=syn_labels,
+        labels=y_syn.cpu(),
         lr=syn_lr.detach().cpu(),
         init_images=init_images.cpu(),
         losses=torch.stack(losses),

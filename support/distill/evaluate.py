@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 from .convnet import ConvNetSpec, init_params
 from .train import SGDConfig, accuracy, train
+from .validate import check_finite, check_positive_int
 
 
 def eval_config(
@@ -28,6 +31,21 @@ def eval_config(
     )
 
 
+class Accuracies(NamedTuple):
+    """Test accuracies ``(S, n_nets)`` in [0, 1] of one evaluation.
+
+    Attributes
+    ----------
+    final : torch.Tensor
+        After the last epoch (MTT's protocol; the primary number).
+    best : torch.Tensor
+        Best over tests every ``test_every`` epochs and the last one (AST's code reports this).
+    """
+
+    final: torch.Tensor
+    best: torch.Tensor
+
+
 def evaluate(
     spec: ConvNetSpec,
     images: torch.Tensor,
@@ -38,11 +56,10 @@ def evaluate(
     cfg: SGDConfig,
     n_nets: int = 3,
     seed: int = 0,
-    report: str = "final",
     test_every: int = 20,
     device: torch.device | str = "cpu",
-) -> torch.Tensor:
-    """Test accuracy of ``n_nets`` fresh networks trained on each of ``S`` sets.
+) -> Accuracies:
+    """Test accuracy of ``n_nets`` fresh networks trained on each of ``S`` sets: final and best.
 
     Parameters
     ----------
@@ -51,35 +68,39 @@ def evaluate(
         ``S`` training sets ``(S, n, C, H, W)`` with labels ``(n,)`` or ``(S, n)``
         (or one set ``(n, C, H, W)``, ``(n,)``, then ``S = 1``).
     lr : torch.Tensor or float
-        Learning rate per set ``(S,)`` (MTT: the learned synthetic rate).
+        Learning rate per set ``(S,)``, each finite and > 0 (MTT: the learned synthetic rate).
     test_images, test_labels : torch.Tensor
     cfg : SGDConfig
         See :func:`eval_config`.
     n_nets : int
         Fresh networks per set (the same initialisations for every set).
     seed : int
-    report : str
-        ``"final"``: accuracy after the last epoch (MTT, the papers);
-        ``"max"``: best accuracy over tests every ``test_every`` epochs (AST's code).
+    test_every : int
+        Epochs between the tests that give :attr:`Accuracies.best` (AST's code: 20).
     device : torch.device or str
 
     Returns
     -------
-    torch.Tensor
-        Accuracies ``(S, n_nets)``.
+    Accuracies
+        ``final`` and ``best``, each ``(S, n_nets)``.
     """
-    if report not in ("final", "max"):
-        raise ValueError(f"report must be 'final' or 'max', got {report!r}")
-    if n_nets < 1:
-        raise ValueError(f"n_nets must be at least 1, got {n_nets}")
+    check_positive_int("n_nets", n_nets)
+    check_positive_int("test_every", test_every)
     if images.dim() == 4:
         images = images[None]
     spec.check_images(images, "images")
     spec.check_images(test_images, "test_images")
+    check_finite("images", images)
     S, n = images.shape[:2]
     if labels.dim() == 1:
         labels = labels[None].expand(S, n)
+    if labels.shape != (S, n) or labels.dtype.is_floating_point:
+        raise ValueError(
+            f"labels must be integers of shape ({n},) or ({S}, {n}), got {labels.dtype} {tuple(labels.shape)}"
+        )
     lr = torch.as_tensor(lr, dtype=torch.float32).reshape(-1).expand(S)
+    if not bool((torch.isfinite(lr) & (lr > 0)).all()):
+        raise ValueError(f"lr must be finite and > 0 for every set, got {lr.tolist()}")
     dev = torch.device(device)
     nets = init_params(spec, n_nets, torch.Generator().manual_seed(seed)).repeat(S, 1).to(dev)
     x = images.repeat_interleave(n_nets, 0).to(dev)
@@ -87,11 +108,12 @@ def evaluate(
     best = torch.zeros(S * n_nets, device=dev)
 
     def track(epoch, theta, _buf):
-        if report == "max" and (epoch % test_every == 0 or epoch == cfg.epochs):
+        if epoch % test_every == 0 and epoch < cfg.epochs:
             best.copy_(torch.maximum(best, accuracy(spec, theta, test_images, test_labels)))
 
     final = train(
         spec, nets, x, y, cfg, seed=seed, lr=lr.repeat_interleave(n_nets).to(dev), on_epoch=track
     )
-    acc = best if report == "max" else accuracy(spec, final, test_images, test_labels)
-    return acc.reshape(S, n_nets).cpu()
+    acc = accuracy(spec, final, test_images, test_labels)
+    best = torch.maximum(best, acc)
+    return Accuracies(acc.reshape(S, n_nets).cpu(), best.reshape(S, n_nets).cpu())

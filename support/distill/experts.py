@@ -39,11 +39,13 @@ def smooth_experts(
     clip_epochs: int = 10,
     grad_penalty: float = 2.0,
     gp_norm: str = "sample",
+    gp_batch: int = 0,
 ) -> SGDConfig:
     """AST's smooth experts: momentum 0.9, weight decay 1e-3, rate x0.6 after epoch ``epochs // 2 + 1``
     (AST's code multiplies it at the end of that epoch, so from epoch index ``epochs // 2 + 2``),
     early-epoch loss clipping over ``clip_epochs`` epochs and the input-gradient penalty (each can be
-    switched off; ``gp_norm="pixel"`` is the code's per-pixel norm, see :class:`SGDConfig`)."""
+    switched off; ``gp_norm="pixel"`` is the code's per-pixel norm; ``gp_batch`` takes the penalty
+    on part of each batch, see :class:`SGDConfig`)."""
     return SGDConfig(
         epochs=epochs,
         lr=lr,
@@ -56,6 +58,7 @@ def smooth_experts(
         clip_epochs=clip_epochs,
         grad_penalty=grad_penalty,
         gp_norm=gp_norm,
+        gp_batch=gp_batch,
         augment=tuple(augment),
     )
 

@@ -29,13 +29,13 @@ def plot_synthetic(
                 vmin=0,
                 vmax=1,
             )
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.axis("off")
             if c == 0:
-                ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+                ax.text(-0.15, 0.5, name, transform=ax.transAxes, ha="right", va="center", fontsize=9)
             if r == 0:
-                ax.set_title(str(c), fontsize=9)
+                ax.set_title(f"class {c}", fontsize=8)
     fig.tight_layout()
+    fig.subplots_adjust(left=0.22)
     return fig
 
 
@@ -84,26 +84,48 @@ def plot_smoothness(changes: Mapping[str, torch.Tensor], window: int | None = No
 
 
 def plot_ablation(tables: Mapping[str, pd.DataFrame]):
-    """One panel per table (title -> table with columns ``mean``, ``std``): bars of mean accuracy +- std."""
+    """One panel per table (title -> table with ``mean``, ``std``): bars of mean accuracy +- std over seeds.
+
+    Every panel's x-axis runs from 0 to 100 % and each row label keeps one colour across panels.
+    """
+    labels = list(dict.fromkeys(name for t in tables.values() for name in t.index))
+    colours = dict(zip(labels, sns_colours(len(labels))))
     n = max(len(t) for t in tables.values())
     fig, axes = plt.subplots(
-        1, len(tables), figsize=(5.2 * len(tables), 0.42 * n + 1.3), squeeze=False
+        1, len(tables), figsize=(5.6 * len(tables), 0.42 * n + 1.3), squeeze=False
     )
     for ax, (title, table) in zip(axes[0], tables.items()):
         y = np.arange(len(table))[::-1]
-        ax.barh(y, table["mean"], xerr=table["std"], color=sns_colours(len(table)), capsize=3)
+        ax.barh(
+            y, table["mean"], xerr=table["std"], color=[colours[k] for k in table.index], capsize=3
+        )
         ax.set_yticks(y, table.index)
-        lo = max(0.0, float((table["mean"] - table["std"]).min()) - 10)
-        ax.set_xlim(lo, 100)
+        ax.set_xlim(0, 100)
         for yi, m, sd in zip(y, table["mean"], table["std"]):
-            ax.text(m + sd + 0.6, yi, f"{m:.1f}", va="center", fontsize=8)
-        ax.set(xlabel="test accuracy (%)", title=title)
+            ax.text(min(m + sd + 0.8, 88), yi, f"{m:.1f}", va="center", fontsize=8)
+        ax.set(xlabel="test accuracy (%), final epoch", ylabel="training set", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_effects(effects: pd.DataFrame, title: str):
+    """Paired effects against MTT (points) with their 95 % intervals, one row per change."""
+    fig, ax = plt.subplots(figsize=(6.2, 0.42 * len(effects) + 1.4))
+    y = np.arange(len(effects))[::-1]
+    mean = effects["effect"].to_numpy()
+    err = np.vstack([mean - effects["ci low"].to_numpy(), effects["ci high"].to_numpy() - mean])
+    colours = sns_colours(len(effects))
+    ax.errorbar(mean, y, xerr=err, fmt="none", ecolor="0.3", capsize=4)
+    ax.scatter(mean, y, color=colours, zorder=3)
+    ax.axvline(0, color="0.5", lw=1, ls="--")
+    ax.set_yticks(y, effects.index)
+    ax.set(xlabel="paired gain over MTT (points), 95 % CI", ylabel="change", title=title)
     fig.tight_layout()
     return fig
 
 
 def sns_colours(n: int):
-    """``n`` colours from the collection's palette."""
+    """``n`` colours from the collection's palette (repeating beyond its 10 colours)."""
     import seaborn as sns
 
     return sns.color_palette("colorblind", n)

@@ -1,17 +1,23 @@
-"""record_claims on fabricated results: ids, order, and the pass/fail logic of each criterion."""
+"""record_claims on fabricated results: ids, order, intervals and the pass/fail logic of each criterion."""
 
+import pytest
 import torch
+from scipy import stats
 
 from support.core.claims import ClaimSet
-from support.distill.claims import record_claims
-from support.distill.study import Evaluation, ExpertScores
+from support.distill.ablation import paired_effect
+from support.distill.claims import Results, record_claims
+from support.distill.experiments import Evaluation, ExpertScores
 
 SEEDS = [0, 1, 2]
 NOISE = torch.tensor([-1.0, 0.0, 1.0])  # per-seed offsets in points: std 1 over seeds
+VARIANTS = (
+    "+smooth experts", "+rep. init", "+balanced loss", "+intermediate", "+perturbation",
+    "+student momentum", "AST (all)",
+)  # fmt: skip
 
 
 def _rows(name, points, noise=0.0):
-    """Three seeds of ``name`` at ``points`` % (+ ``noise`` x NOISE), two eval nets each."""
     per_seed = (points + noise * NOISE) / 100
     return [name] * 3, list(SEEDS), per_seed[:, None].repeat(1, 2)
 
@@ -20,7 +26,8 @@ def _evaluation(ipc, rows):
     names, seeds, acc = [], [], []
     for n, s, a in rows:
         names, seeds, acc = names + n, seeds + s, acc + [a]
-    return Evaluation(ipc, names, seeds, torch.cat(acc))
+    acc = torch.cat(acc)
+    return Evaluation(ipc, names, seeds, acc, acc + 0.01)
 
 
 def _experts(smooth_peak, smooth_cos):
@@ -33,78 +40,74 @@ def _experts(smooth_peak, smooth_cos):
     return ExpertScores(5, scores, scores, {"plain": 0.9, "smooth": 0.9, "momentum": 0.9})
 
 
+def test_paired_effect_matches_a_t_interval():
+    acc = torch.tensor([[0.50], [0.52], [0.53], [0.51], [0.56], [0.61]])
+    e = paired_effect(["A", "B"] * 3, [0, 0, 1, 1, 2, 2], acc, "B", "A")
+    d = torch.tensor([2.0, -2.0, 5.0]).double()
+    res = stats.ttest_1samp(d.numpy(), 0.0)
+    ci = res.confidence_interval(0.95)
+    assert e.mean == pytest.approx(float(d.mean())) and e.n == 3
+    assert (e.low, e.high) == pytest.approx((ci.low, ci.high))
+
+
 def test_record_claims_ids_and_verdicts():
-    ipc1 = _evaluation(
-        1,
-        [
-            _rows("Random real", 20.0),
-            _rows("k-means real", 18.0),
-            _rows("MTT", 40.0),  # C1: +20 >= 10 passes; C4a: k-means below random fails
-            _rows("+smooth experts", 45.0),  # +5 with no spread: passes
-            _rows("+rep. init", 40.5, noise=1.0),  # +0.5 < its std 1: fails
-            _rows("+balanced loss", 38.0),  # negative: fails
-            _rows("+intermediate", 43.0, noise=2.0),  # +3 > std 2: passes
-            _rows("+perturbation", 40.0),  # zero gain: fails
-            _rows("AST (all)", 41.0),  # +1, no spread: passes
-        ],
-    )
-    ipc10 = _evaluation(
+    gains = dict(zip(VARIANTS, (5.0, 0.5, -2.0, 3.0, 0.0, 1.0, 4.0)))
+    noise = {"+rep. init": 1.0, "+intermediate": 0.5}
+    ev = _evaluation(
         10,
-        [_rows("Random real", 50.0), _rows("MTT", 60.0, noise=3.0), _rows("AST (all)", 59.0)],
+        [
+            _rows("Random real", 50.0),
+            _rows("k-means real", 49.0, noise=1.0),
+            _rows("MTT", 60.0, noise=3.0),
+        ]
+        + [_rows(v, 60.0 + g, noise=3.0 + noise.get(v, 0.0)) for v, g in gains.items()],
     )
     claims = ClaimSet("dataset_distillation", "cpu")
-    record_claims(claims, _experts(1.2, 0.7), ipc1, ipc10, dataset="digits")
+    record_claims(claims, Results(_experts(1.2, 0.7), [ev], 10, "animal_shapes"))
     verdicts = {c.id: c.passed for c in claims.claims}
     assert list(verdicts) == [
-        "C1", "C2", "C2b", "C3a", "C3b", "C3c", "C3d", "C3e", "C3f", "C3g", "C4a", "C4b"
-    ]  # fmt: skip
+        "C1a",
+        "C2",
+        "C2b",
+        "C3a",
+        "C3b",
+        "C3c",
+        "C3d",
+        "C3e",
+        "C3f",
+        "C3g",
+        "C4",
+    ]
     assert verdicts == {
-        "C1": True,
+        "C1a": True,  # +10 with unpaired noise std 3: CI [2.5, 17.5]
         "C2": True,  # lower peak and higher cosine than plain
         "C2b": False,  # cosine 0.7 below momentum-only's 0.8
-        "C3a": True,
-        "C3b": False,
+        "C3a": True,  # +5 exactly paired: zero-width interval
+        "C3b": False,  # +0.5 with unpaired noise 1: interval covers 0
         "C3c": False,
-        "C3d": True,
+        "C3d": True,  # +3 with unpaired noise 0.5: [0.5, 5.5]
         "C3e": False,
         "C3f": True,
-        "C3g": False,  # AST 59 vs MTT 60 -/+ 3: negative gain
-        "C4a": False,
-        "C4b": True,  # +10 > its std 3
+        "C3g": True,
+        "C4": False,
     }
     by_id = {c.id: c for c in claims.claims}
-    assert by_id["C1"].measured == 20.0
-    assert by_id["C3b"].measured == 0.5 and by_id["C3b"].spread == "±1.00 over 3 seeds"
+    assert by_id["C3a"].measured == 5.0 and by_id["C3a"].tolerance == 0.0
+    assert by_id["C3b"].tolerance == pytest.approx(2.48, abs=0.01)  # t(0.975, 2) * 1 / sqrt(3)
+    assert "C5a" not in by_id
 
 
 def test_record_claims_adds_published_comparison_on_cifar10():
-    ipc1 = _evaluation(
-        1,
-        [_rows(n, 30.0) for n in ("Random real", "k-means real")]
-        + [
-            _rows(n, 46.0)
-            for n in (
-                "MTT",
-                "+smooth experts",
-                "+rep. init",
-                "+balanced loss",
-                "+intermediate",
-                "+perturbation",
-                "AST (all)",
-            )
-        ],
-    )
-    ipc10 = _evaluation(10, [_rows(n, 50.0) for n in ("Random real", "MTT", "AST (all)")])
-    claims = ClaimSet("dataset_distillation", "paper")
-    record_claims(claims, _experts(1.2, 0.9), ipc1, ipc10, dataset="cifar10")
-    by_id = {c.id: c for c in claims.claims}
-    assert by_id["C5a"].passed  # 46.0 vs MTT's published 46.2
-    assert not by_id["C5b"].passed  # 50.0 vs 65.4
-    assert "C5c" not in by_id
+    def rows(pts):
+        base = [_rows(n, pts - 10) for n in ("Random real", "k-means real")]
+        return base + [_rows(n, pts) for n in ("MTT", *VARIANTS)]
 
-    ipc50 = _evaluation(50, [_rows(n, 70.0) for n in ("Random real", "MTT", "AST (all)")])
+    evs = [_evaluation(1, rows(46.0)), _evaluation(10, rows(50.0)), _evaluation(50, rows(70.0))]
     claims = ClaimSet("dataset_distillation", "paper")
-    record_claims(claims, _experts(1.2, 0.9), ipc1, ipc10, dataset="cifar10", more=[ipc50])
+    record_claims(claims, Results(_experts(1.2, 0.9), evs, 1, "cifar10"))
     by_id = {c.id: c for c in claims.claims}
-    assert by_id["C5c"].passed and by_id["C5c"].paper == 71.6  # 70.0 vs MTT's published 71.6
-    assert [c.id for c in claims.claims][-3:] == ["C5a", "C5b", "C5c"]
+    assert by_id["C5a"].passed and by_id["C5a"].paper == 46.2
+    assert not by_id["C5b"].passed  # 50.0 vs 65.4
+    assert by_id["C5c"].passed  # 70.0 vs 71.6
+    assert [c for c in by_id if c.startswith("C1")] == ["C1a", "C1b", "C1c"]
+    assert "65.4" not in by_id["C1b"].paper and "+39.4" in by_id["C1b"].paper

@@ -1,8 +1,8 @@
-"""Profiles: the paper profile carries the published C10 settings; cpu/smoke keep one further IPC."""
+"""Profiles: the paper profile carries the published C10 settings; paper_smoke keeps its structure."""
 
 import pytest
 
-from support.distill.config import IPCSetting, config
+from support.distill.config import PROFILES, config
 
 # FTD Table 7, C10 columns (research note dataset_distillation.md): IPC -> (N, M, T+, lr_img, lr_lr).
 C10_TABLE = {
@@ -12,23 +12,39 @@ C10_TABLE = {
 }
 
 
-def _row(s: IPCSetting):
-    return (s.syn_steps, s.match_epochs, s.max_start_epoch, s.lr_img, s.lr_lr)
-
-
 def test_paper_profile_matches_the_c10_table():
     cfg = config("paper")
-    settings = {s.ipc: s for s in (cfg.ablation, *cfg.extra)}
-    assert sorted(settings) == [1, 10, 50]
+    runs = {r.ipc: r for r in cfg.runs}
+    assert sorted(runs) == [1, 10, 50]
     for ipc, row in C10_TABLE.items():
-        assert _row(settings[ipc]) == pytest.approx(row), ipc
-        assert settings[ipc].batch_syn == 0  # batch_syn: all
-        # the experts must cover every start epoch plus M
-        assert settings[ipc].max_start_epoch - 1 + settings[ipc].match_epochs <= cfg.expert_epochs
+        r = runs[ipc]
+        got = (r.syn_steps, r.expert_epochs, r.max_start_epoch, r.lr_img, r.lr_lr)
+        assert got == pytest.approx(row), ipc
+        assert r.batch_syn == 0 and r.lr_init is None  # batch_syn: all; alpha0 = the experts' rate
+        assert r.window_end() <= cfg.expert_epochs
+    assert cfg.dataset == "cifar10" and cfg.zca and (cfg.width, cfg.depth) == (128, 3)
 
 
-@pytest.mark.parametrize("profile, ipc", [("cpu", 10), ("smoke", 2)])
-def test_small_profiles_have_one_further_ipc(profile, ipc):
-    cfg = config(profile)
-    assert [s.ipc for s in cfg.extra] == [ipc]
-    assert cfg.ablation.ipc == 1 and cfg.ablation.batch_syn == 0
+def test_paper_smoke_keeps_the_paper_structure():
+    paper, small = config("paper"), config("paper_smoke")
+    assert [r.ipc for r in small.runs] == [r.ipc for r in paper.runs]
+    assert (small.dataset, small.zca, small.depth, small.augment) == (
+        paper.dataset, paper.zca, paper.depth, paper.augment
+    )  # fmt: skip
+    assert small.ablation_ipc == paper.ablation_ipc
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_equal_effective_step_and_windows_before_decay(name):
+    cfg = config(name)
+    assert cfg.smooth_lr / (1 - 0.9) == pytest.approx(cfg.expert_lr)
+    decay = cfg.expert_epochs // 2 + 2  # smooth experts' decay epoch
+    for r in cfg.runs:
+        assert r.window_end() <= decay or r.allow_decay_window, (name, r.ipc)
+
+
+def test_cpu_profile_is_the_animal_shapes_testbed():
+    cfg = config("cpu")
+    assert cfg.dataset == "animal_shapes" and cfg.image_size == 16
+    r = cfg.run(cfg.ablation_ipc)
+    assert (r.ipc, r.syn_steps, r.expert_epochs, r.batch_syn, r.lr_img) == (10, 10, 2, 25, 100.0)

@@ -171,3 +171,48 @@ def test_distill_errors_are_clear():
         )
     with pytest.raises(ValueError, match="augmentation families"):
         DistillConfig(ipc=1, max_start_epoch=1, augment=("colour",), **base)
+
+
+def test_members_of_one_seed_share_every_draw():
+    """Common random numbers: two variants with identical switches give identical runs at one seed."""
+    spec, x, y, experts = _toy()
+    cfg = DistillConfig(
+        ipc=2, iterations=3, syn_steps=4, expert_epochs=2, max_start_epoch=2, lr_img=10.0,
+        lr_lr=1e-3, batch_syn=3,
+    )  # fmt: skip
+    res = distill(
+        spec, x, y, experts, [Variant("A"), Variant("B")], cfg, seeds=[0, 1], progress=False
+    )
+    a, b = res.rows("A"), res.rows("B")
+    torch.testing.assert_close(res.images[a], res.images[b], rtol=0, atol=0)
+    torch.testing.assert_close(res.losses[:, a], res.losses[:, b], rtol=0, atol=0)
+    assert not torch.equal(res.images[a[0]], res.images[a[1]])  # seeds differ
+
+
+def test_student_momentum_starts_at_the_same_effective_step():
+    spec, x, y, experts = _toy()
+    cfg = DistillConfig(
+        ipc=1, iterations=1, syn_steps=2, expert_epochs=2, max_start_epoch=2, lr_img=1.0,
+        lr_lr=1e-9,
+    )  # fmt: skip
+    variants = [Variant("sgd"), Variant("mom", student_momentum=0.9)]
+    res = distill(spec, x, y, experts, variants, cfg, seeds=[0], progress=False)
+    lr = experts["plain"].config.effective_lr
+    torch.testing.assert_close(res.lrs[0], torch.tensor([lr, lr * 0.1]), rtol=1e-4, atol=0)
+
+
+def test_windows_must_end_before_the_experts_rate_decay():
+    from support.distill.experts import smooth_experts
+
+    spec, x, y, experts = _toy(epochs=8)
+    smooth = smooth_experts(8)  # rate decays after epoch 8 // 2 + 2 = 6
+    experts = {"smooth": ExpertSet(experts["plain"].trajectories, smooth, spec)}
+    base = dict(ipc=1, iterations=1, syn_steps=2, expert_epochs=2, lr_img=1.0, lr_lr=1e-5)
+    with pytest.raises(ValueError, match="past the rate decay of expert set 'smooth' after epoch 6"):
+        distill(spec, x, y, experts, [Variant("S", experts="smooth")],
+                DistillConfig(max_start_epoch=6, **base), progress=False)  # fmt: skip
+    res = distill(spec, x, y, experts, [Variant("S", experts="smooth")],
+                  DistillConfig(max_start_epoch=5, **base), progress=False)  # fmt: skip
+    assert torch.isfinite(res.losses).all()
+    distill(spec, x, y, experts, [Variant("S", experts="smooth")],
+            DistillConfig(max_start_epoch=6, allow_decay_window=True, **base), progress=False)  # fmt: skip

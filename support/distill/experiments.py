@@ -1,28 +1,28 @@
-"""The notebook's experiments: expert sets and their smoothness, the IPC-1 ablation and further IPCs, evaluation."""
+"""The notebook's experiments: expert sets and their smoothness, the distillations (ablation and further IPCs), evaluation."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 import torch
 
 from ..core.cache import Cache
-from .ablation import ablation_variants, paired_effect, smoothness, summarise
-from .config import IPCSetting, Profile
+from .ablation import Effect, ablation_variants, paired_effect, smoothness, summarise
+from .config import Profile
 from .convnet import ConvNetSpec
 from .data import Dataset
-from .distill import DistillConfig, DistillResult, Variant, distill
+from .distill import DistillConfig, DistillResult, distill
 from .evaluate import eval_config, evaluate
-from .experts import ExpertSet, plain_experts, smooth_experts, train_experts
+from .experts import ExpertSet, data_fingerprint, plain_experts, smooth_experts, train_experts
 from .train import accuracy
 
 # Figure labels of the expert kinds.
 EXPERT_LABELS = {"plain": "plain (MTT)", "smooth": "smooth (AST)", "momentum": "momentum only"}
 # Undistilled baselines evaluated beside the distilled sets: name -> variant whose initial images they are.
 BASELINES = {"Random real": "MTT", "k-means real": "+rep. init"}
-# Variants distilled at the further IPCs (cfg.extra).
+# Variants distilled at the IPCs other than the ablation's.
 EXTRA_VARIANTS = ("MTT", "AST (all)")
 
 
@@ -57,13 +57,14 @@ def expert_sets(
     """
     cache = Cache("distill/experts") if cache is None else cache
     kinds = {
-        "plain": plain_experts(cfg.expert_epochs, cfg.plain_lr, cfg.expert_batch, cfg.augment),
+        "plain": plain_experts(cfg.expert_epochs, cfg.expert_lr, cfg.expert_batch, cfg.augment),
         "smooth": smooth_experts(
             cfg.expert_epochs,
             cfg.smooth_lr,
             cfg.expert_batch,
             cfg.augment,
             clip_epochs=cfg.clip_epochs,
+            gp_batch=cfg.gp_batch,
         ),
         "momentum": smooth_experts(
             cfg.expert_epochs,
@@ -96,7 +97,7 @@ class ExpertScores:
     Attributes
     ----------
     window : int
-        Epochs the IPC-1 students are matched against (``T+ + M``).
+        Epochs the ablation's students are matched against (``T+ - 1 + M``).
     scores : dict
         Per kind, :func:`~.ablation.smoothness` over the first ``window`` epochs.
     whole : dict
@@ -129,7 +130,7 @@ def score_experts(
     Parameters
     ----------
     cfg : Profile
-        Gives the matched window ``max_start_epoch + match_epochs``.
+        Gives the matched window of the ablation's run.
     data : Dataset
         Its test set scores the experts' final parameters.
     spec : ConvNetSpec
@@ -139,7 +140,7 @@ def score_experts(
     -------
     ExpertScores
     """
-    window = cfg.max_start_epoch + cfg.match_epochs
+    window = cfg.run(cfg.ablation_ipc).window_end()
     return ExpertScores(
         window=window,
         scores={k: smoothness(e.trajectories, window) for k, e in experts.items()},
@@ -184,121 +185,66 @@ class Distillation:
         )
 
 
-def run_setting(
-    cfg: Profile,
-    setting: IPCSetting,
-    variants: Sequence[Variant],
-    data: Dataset,
-    spec: ConvNetSpec,
-    experts: Mapping[str, ExpertSet],
-    seeds: Sequence[int],
-    device: torch.device | str = "cpu",
-) -> Distillation:
-    """Distil every variant x seed at one IPC's settings, in one batch.
-
-    Parameters
-    ----------
-    cfg : Profile
-        Its ``augment`` is used.
-    setting : IPCSetting
-        IPC, iterations, N, M, T+, outer rates and ``batch_syn``.
-    variants : sequence of Variant
-    data : Dataset
-    spec : ConvNetSpec
-    experts : mapping of str to ExpertSet
-        Must hold the expert kinds the variants use.
-    seeds : sequence of int
-    device : torch.device or str
-
-    Returns
-    -------
-    Distillation
-    """
-    dcfg = DistillConfig(
-        ipc=setting.ipc,
-        iterations=setting.iterations,
-        syn_steps=setting.syn_steps,
-        expert_epochs=setting.match_epochs,
-        max_start_epoch=setting.max_start_epoch,
-        lr_img=setting.lr_img,
-        lr_lr=setting.lr_lr,
-        batch_syn=setting.batch_syn,
-        augment=cfg.augment,
-    )
-    res = distill(
-        spec,
-        data.train_images,
-        data.train_labels,
-        experts,
-        list(variants),
-        dcfg,
-        seeds=list(seeds),
-        device=device,
-    )
-    return Distillation(dcfg, list(seeds), res)
+def run_key(spec, data, experts, variants, dcfg, seeds) -> dict:
+    """Cache key of one distillation: its settings, variants, seeds, data and expert trajectories."""
+    return {
+        "spec": asdict(spec),
+        "config": asdict(dcfg),
+        "variants": [asdict(v) for v in variants],
+        "seeds": list(seeds),
+        "data": data_fingerprint(data.train_images, data.train_labels),
+        "experts": {
+            k: data_fingerprint(e.trajectories, torch.zeros(1)) for k, e in experts.items()
+        },
+    }
 
 
-def run_ipc1(
+def run_distillations(
     cfg: Profile,
     data: Dataset,
     spec: ConvNetSpec,
     experts: Mapping[str, ExpertSet],
     seeds: Sequence[int],
     device: torch.device | str = "cpu",
-) -> Distillation:
-    """The IPC-1 ablation: MTT, each AST addition alone and all together, every seed, one batch.
-
-    Parameters
-    ----------
-    cfg : Profile
-        ``cfg.ablation`` (``ipc_ablation``, ``iterations``, ``syn_steps``,
-        ``match_epochs``, ``max_start_epoch``, ``lr_img``, ``lr_lr``) and
-        ``augment`` are used.
-    data : Dataset
-    spec : ConvNetSpec
-    experts : mapping of str to ExpertSet
-        Must hold ``"plain"`` and ``"smooth"``.
-    seeds : sequence of int
-    device : torch.device or str
-
-    Returns
-    -------
-    Distillation
-    """
-    return run_setting(cfg, cfg.ablation, ablation_variants(), data, spec, experts, seeds, device)
-
-
-def run_extra_ipcs(
-    cfg: Profile,
-    data: Dataset,
-    spec: ConvNetSpec,
-    experts: Mapping[str, ExpertSet],
-    seeds: Sequence[int],
-    device: torch.device | str = "cpu",
+    cache: Cache | None = None,
 ) -> list[Distillation]:
-    """MTT and AST (all) at each of the profile's further IPCs (``cfg.extra``), one batch per IPC.
+    """Every distillation of the profile, one batch per IPC (``cfg.runs``), each cached whole.
+
+    The run at ``cfg.ablation_ipc`` distils every variant of
+    :func:`~.ablation.ablation_variants`; the others MTT and AST (all).
 
     Parameters
     ----------
     cfg : Profile
-        ``extra`` (one :class:`~.config.IPCSetting` per IPC) and ``augment`` are used.
     data : Dataset
     spec : ConvNetSpec
     experts : mapping of str to ExpertSet
         Must hold ``"plain"`` and ``"smooth"``.
     seeds : sequence of int
     device : torch.device or str
+    cache : Cache, optional
+        Defaults to ``Cache("distill/runs")`` (its keys carry a hash of ``support.distill``).
 
     Returns
     -------
     list of Distillation
-        One per entry of ``cfg.extra``, in its order.
+        In the order of ``cfg.runs``.
     """
-    variants = [v for v in ablation_variants() if v.name in EXTRA_VARIANTS]
-    return [
-        run_setting(cfg, setting, variants, data, spec, experts, seeds, device)
-        for setting in cfg.extra
-    ]
+    cache = Cache("distill/runs") if cache is None else cache
+    out = []
+    for dcfg in cfg.runs:
+        variants = ablation_variants()
+        if dcfg.ipc != cfg.ablation_ipc:
+            variants = [v for v in variants if v.name in EXTRA_VARIANTS]
+        key = run_key(spec, data, experts, variants, dcfg, seeds)
+        res = cache.get_or_compute(
+            key,
+            lambda v=variants, d=dcfg: distill(
+                spec, data.train_images, data.train_labels, experts, v, d, seeds, device
+            ),
+        )
+        out.append(Distillation(dcfg, list(seeds), res))
+    return out
 
 
 def describe_runs(runs: Sequence[Distillation]) -> str:
@@ -328,27 +274,53 @@ class Evaluation:
     names, seeds : list
         Row label (variant or baseline name) and seed of each row of ``acc``.
     acc : torch.Tensor
-        ``(S, n_nets)`` test accuracies in [0, 1].
+        ``(S, n_nets)`` final-epoch test accuracies in [0, 1] (MTT's protocol, primary).
+    best : torch.Tensor
+        ``(S, n_nets)`` best test accuracies over the evaluation (as AST's code reports).
     """
 
     ipc: int
     names: list[str]
     seeds: list[int]
     acc: torch.Tensor
+    best: torch.Tensor
 
     @property
     def table(self) -> pd.DataFrame:
-        """Mean and std over seeds per row label, in % (see :func:`~.ablation.summarise`)."""
+        """Final-epoch accuracy: mean and std over seeds per row label, in % (:func:`~.ablation.summarise`)."""
         return summarise(self.names, self.seeds, self.acc)
+
+    @property
+    def best_table(self) -> pd.DataFrame:
+        """The same for the best accuracy over the evaluation (AST's code)."""
+        return summarise(self.names, self.seeds, self.best)
 
     @property
     def n_seeds(self) -> int:
         """Number of distinct seeds."""
         return len(set(self.seeds))
 
-    def paired(self, variant: str, reference: str = "MTT") -> tuple[float, float]:
-        """Mean and std over seeds of ``variant - reference`` in points (:func:`~.ablation.paired_effect`)."""
-        return paired_effect(self.names, self.seeds, self.acc, variant, reference)
+    def paired(self, variant: str, reference: str = "MTT", report: str = "final") -> Effect:
+        """Paired effect ``variant - reference`` in points (:func:`~.ablation.paired_effect`)."""
+        if report not in ("final", "best"):
+            raise ValueError(f"report must be 'final' or 'best', got {report!r}")
+        acc = self.acc if report == "final" else self.best
+        return paired_effect(self.names, self.seeds, acc, variant, reference)
+
+    def effects(self, reference: str = "MTT", report: str = "final") -> pd.DataFrame:
+        """Every other row label's paired effect against ``reference``: mean, CI bounds, MDE."""
+        rows = {}
+        for name in dict.fromkeys(self.names):
+            if name != reference:
+                e = self.paired(name, reference, report)
+                rows[name] = {
+                    "effect": e.mean,
+                    "ci low": e.low,
+                    "ci high": e.high,
+                    "MDE": e.mde,
+                    "seeds": e.n,
+                }
+        return pd.DataFrame.from_dict(rows, orient="index").round(2)
 
 
 def evaluate_run(
@@ -365,11 +337,12 @@ def evaluate_run(
     they name, present in ``run``: random real images (MTT's start) and, where
     the run has ``"+rep. init"``, the k-means-selected real images. They are
     trained with the plain experts' rate; distilled sets with their learned rate.
+    All sets share the evaluation networks' initialisations (``seed``).
 
     Parameters
     ----------
     cfg : Profile
-        ``eval_epochs``, ``eval_nets``, ``augment`` and ``plain_lr`` are used.
+        ``eval_epochs``, ``eval_nets``, ``augment`` and ``expert_lr`` are used.
     data : Dataset
     spec : ConvNetSpec
     run : Distillation
@@ -389,7 +362,7 @@ def evaluate_run(
             continue
         rows = res.rows(variant)
         sets.append(res.init_images[rows])
-        lrs.append(torch.full((len(rows),), cfg.plain_lr))
+        lrs.append(torch.full((len(rows),), cfg.expert_lr))
         names += [name] * len(rows)
         seeds += [res.seeds[i] for i in rows]
     acc = evaluate(
@@ -404,7 +377,7 @@ def evaluate_run(
         seed=seed,
         device=device,
     )
-    return Evaluation(run.config.ipc, names + res.names, seeds + res.seeds, acc)
+    return Evaluation(run.config.ipc, names + res.names, seeds + res.seeds, acc.final, acc.best)
 
 
 def evaluate_runs(
@@ -427,8 +400,12 @@ def ablation_tables(
 
 
 def stack_tables(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
-    """The evaluations' tables one under another, indexed by ``("IPC <ipc>", row label)``."""
-    return pd.concat([e.table for e in evaluations], keys=[f"IPC {e.ipc}" for e in evaluations])
+    """Final and best accuracy tables one under another, indexed by ``("IPC <ipc>", row label)``."""
+    tables = [
+        e.table.join(e.best_table[["mean"]].rename(columns={"mean": "best (AST code)"}))
+        for e in evaluations
+    ]
+    return pd.concat(tables, keys=[f"IPC {e.ipc}" for e in evaluations])
 
 
 def evaluate_full(
@@ -436,17 +413,8 @@ def evaluate_full(
 ) -> pd.DataFrame:
     """Accuracy of ``cfg.eval_nets`` networks trained on the full training set (one table row).
 
-    Trained with the plain experts' rate and batch for ``cfg.full_epochs``; the
-    row's spread is over the networks.
-
-    Parameters
-    ----------
-    cfg : Profile
-    data : Dataset
-    spec : ConvNetSpec
-    seed : int
-        Seeds the networks.
-    device : torch.device or str
+    Trained with the evaluation protocol at the experts' rate and batch for
+    ``cfg.full_epochs``; the row's spread is over the networks.
 
     Returns
     -------
@@ -457,12 +425,13 @@ def evaluate_full(
         spec,
         data.train_images,
         data.train_labels,
-        cfg.plain_lr,
+        cfg.expert_lr,
         data.test_images,
         data.test_labels,
         eval_config(cfg.full_epochs, cfg.expert_batch, cfg.augment),
         n_nets=cfg.eval_nets,
         seed=seed,
+        test_every=cfg.full_epochs,
         device=device,
-    )
+    ).final
     return summarise(["Full training set"] * cfg.eval_nets, list(range(cfg.eval_nets)), full.T)
