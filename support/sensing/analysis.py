@@ -6,12 +6,11 @@ included, so the notebook only formats them.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from .experiments import Curves
+from .imbalance import eigenvalue_drift
 from .rates import fit_linear_rate, fit_loglog_slope
 
 
@@ -76,20 +75,46 @@ def eta_t_error(curves: Curves, eta: float) -> pd.DataFrame:
     return table
 
 
-def imbalance_drift(curves: Curves) -> float:
-    """Largest drift of the eigenvalues of FᵀF − GᵀG from their initial values, relative to their size."""
-    if curves.imbalance is None:
-        raise ValueError("these runs recorded no imbalance (symmetric parameterisation?)")
-    lam = curves.imbalance
-    with warnings.catch_warnings():  # runs stopped at the float64 floor are NaN afterwards
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _drift(lam)
+def spurious_eigenvalues(curves: Curves, rank: int, eta: float) -> pd.DataFrame:
+    """The k − r smallest eigenvalues of XᵀX at the last record, times 4ηt, per run.
+
+    On the 𝒜 = I envelope every spurious eigenvalue is 1/(4ηt), so 1 means a
+    direction decaying on the envelope and values below 1 directions that lag.
+    Column ``smallest`` holds the smallest of them.
+    """
+    t = curves.record_steps[-1]
+    lam = curves.gram_eigenvalues[:, -1]
+    table = curves.runs.copy()
+    table["smallest"] = 4 * eta * t * lam[:, 0]
+    table["spurious"] = [
+        np.round(4 * eta * t * row[: int(k) - rank], 3) for row, k in zip(lam, table.k)
+    ]
+    return table
 
 
-def _drift(lam: np.ndarray) -> float:
-    scale = np.nanmax(np.abs(lam[:, :1]), axis=-1, keepdims=True)
-    drift = np.nanmax(np.abs(lam - lam[:, :1]), axis=-1) / scale[..., 0]
-    return float(np.nanmax(drift))
+def rate_constants(curves: Curves, window) -> pd.DataFrame:
+    """The run settings with ρ and c = ρ / (η λ_min(FᵀF)), λ_min at each run's last record."""
+    table = rates_table(curves, window)
+    smin = np.array([row[np.isfinite(row)][-1] for row in curves.sigma_min_F_sq])
+    table["lambda_min_FtF"] = smin
+    table["c"] = table.rate / (table.eta * smin)
+    return table
+
+
+def drift_table(curves: Curves) -> pd.DataFrame:
+    """The run settings with the eigenvalue drift of Δ over each run (see ``eigenvalue_drift``)."""
+    return curves.runs.assign(drift=eigenvalue_drift(curves.imbalance))
+
+
+def drift_exponents(curves: Curves) -> pd.DataFrame:
+    """Per (seed, α), the slope of log(eigenvalue drift of Δ) against log η."""
+    table = drift_table(curves)
+
+    def fit(group):
+        return np.polyfit(np.log(group.eta), np.log(group.drift), 1)[0]
+
+    exps = table.groupby(["seed", "alpha"])[["eta", "drift"]].apply(fit)
+    return exps.rename("exponent").reset_index()
 
 
 def crossover_iteration(sym: Curves, asym: Curves) -> pd.DataFrame:

@@ -1,7 +1,8 @@
-"""Profiles for the matrix sensing notebook: one frozen dataclass per size."""
+"""Profiles for the matrix sensing notebook: one frozen, validated dataclass per size."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..core.profiles import select_profile
@@ -16,17 +17,17 @@ class SensingConfig:
     n : int
         M* is n x n.
     rank : int
-        r.
+        r, in [1, n].
     singular_values : tuple of float
         The r non-zero singular values of M*.
     m : int
-        Gaussian measurements.
+        Gaussian measurements (compressive when well below n(n+1)/2).
     eta : float
         Step size of (one-step) gradient descent.
     eta_precond : float
         Step size of ScaledGD and PrecGD.
     seeds : int
-        Independent problems and initialisations per setting.
+        Independent problems (operator, M*, initial directions) per setting.
     ks_symmetric : tuple of int
         Widths k for XXᵀ (the first must equal ``rank``).
     alphas_symmetric : tuple of float
@@ -36,7 +37,7 @@ class SensingConfig:
     slope_window : (int, int)
         Iterations over which the log-log slope is fitted.
     k_over : int
-        Over-parameterised width for FGᵀ.
+        Over-parameterised width for FGᵀ (> rank).
     alphas_asymmetric : tuple of float
         α grid for the rate-vs-α study (≥ 4 values spanning ≥ 2.5x).
     T_asymmetric : int
@@ -50,27 +51,40 @@ class SensingConfig:
     T_one_step : int
         Iterations of the one-step comparison.
     alphas_crossover : tuple of float
-        α values of the symmetric vs asymmetric comparison.
+        α values of the symmetric vs asymmetric comparison; each must be in
+        ``alphas_symmetric`` (C7) and at least one in ``alphas_one_step`` (C5c).
     damping : float
         λ of ScaledGD(λ).
     limit_T : int
         Iterations of the 𝒜 = I (matrix factorisation) check.
+    ms_rate : tuple of int
+        Measurement counts of the rate-constant-vs-m study (C3c).
+    alpha_rate_m : float
+        α of that study.
+    T_rate_m : int
+        Iterations of that study.
+    eta_fractions : tuple of float
+        Step sizes η·f of the imbalance-drift study (C6b), largest first.
+    drift_horizon : float
+        Gradient-flow time η·t over which the drift is measured.
+    identity_steps : int
+        Iterations over which the per-step imbalance identity is checked (C6a).
     """
 
-    n: int = 20
+    n: int = 40
     rank: int = 3
     singular_values: tuple = (1.0, 0.75, 0.5)
-    m: int = 400
+    m: int = 480
     eta: float = 0.2
     eta_precond: float = 0.25
     seeds: int = 3
     ks_symmetric: tuple = (3, 4, 5, 8)
     alphas_symmetric: tuple = (0.5, 0.1)
-    T_symmetric: int = 10_000
-    slope_window: tuple = (1_000, 10_000)
+    T_symmetric: int = 30_000
+    slope_window: tuple = (3_000, 30_000)
     k_over: int = 4
     alphas_asymmetric: tuple = (0.5, 0.35, 0.25, 0.18)
-    T_asymmetric: int = 6_000
+    T_asymmetric: int = 10_000
     rate_window: tuple = (1e-11, 1e-4)
     switch_residual: float = 1e-2
     alphas_one_step: tuple = (0.5, 0.1, 0.02)
@@ -78,41 +92,115 @@ class SensingConfig:
     alphas_crossover: tuple = (0.5, 0.1)
     damping: float = 1e-3
     limit_T: int = 20_000
+    ms_rate: tuple = (480, 960, 1920)
+    alpha_rate_m: float = 0.5
+    T_rate_m: int = 3_000
+    eta_fractions: tuple = (1.0, 0.5, 0.25)
+    drift_horizon: float = 100.0
+    identity_steps: int = 300
 
     def __post_init__(self):
-        if self.ks_symmetric[0] != self.rank:
+        _int(self, "n", 1)
+        _int(self, "rank", 1)
+        if self.rank > self.n:
+            raise ValueError(f"rank must be in [1, n={self.n}], got rank={self.rank}")
+        _int(self, "m", 1)
+        _int(self, "seeds", 1)
+        for name in ("T_symmetric", "T_asymmetric", "T_one_step", "limit_T", "T_rate_m"):
+            _int(self, name, 1)
+        _int(self, "identity_steps", 1)
+        for name in ("eta", "eta_precond", "switch_residual", "alpha_rate_m", "drift_horizon"):
+            _positive(name, getattr(self, name))
+        if not (math.isfinite(self.damping) and self.damping >= 0):
+            raise ValueError(f"damping must be a finite number >= 0, got {self.damping!r}")
+        sv = tuple(self.singular_values)
+        if len(sv) != self.rank or not all(math.isfinite(s) and s > 0 for s in sv):
             raise ValueError(
-                f"ks_symmetric must start with k = rank = {self.rank}, got {self.ks_symmetric}"
+                f"singular_values must be rank={self.rank} positive finite numbers, got {sv}"
+            )
+        self._check_grids()
+
+    def _check_grids(self):
+        for name in ("alphas_symmetric", "alphas_asymmetric", "alphas_one_step", "eta_fractions"):
+            values = getattr(self, name)
+            if not values:
+                raise ValueError(f"{name} must not be empty")
+            for v in values:
+                _positive(name, v)
+        if self.ks_symmetric[0] != self.rank or any(k < self.rank for k in self.ks_symmetric):
+            raise ValueError(
+                f"ks_symmetric must start with k = rank = {self.rank} and hold no k < rank, "
+                f"got {self.ks_symmetric}"
             )
         if self.k_over <= self.rank:
             raise ValueError(f"k_over must exceed rank={self.rank}, got {self.k_over}")
-        if len(self.singular_values) != self.rank:
+        if self.k_over not in self.ks_symmetric:
+            raise ValueError(f"k_over={self.k_over} must be one of ks_symmetric (C7 compares them)")
+        t0, t1 = self.slope_window
+        if not 1 <= t0 < t1 <= self.T_symmetric:
             raise ValueError(
-                f"singular_values must have rank={self.rank} entries, got {self.singular_values}"
+                f"slope_window must satisfy 1 <= t0 < t1 <= T_symmetric={self.T_symmetric}, "
+                f"got {self.slope_window}"
             )
+        lo, hi = self.rate_window
+        if not 0 < lo < hi:
+            raise ValueError(f"rate_window must satisfy 0 < low < high, got {self.rate_window}")
+        missing = [a for a in self.alphas_crossover if a not in self.alphas_symmetric]
+        if missing or not self.alphas_crossover:
+            raise ValueError(
+                f"alphas_crossover must be a non-empty subset of alphas_symmetric="
+                f"{self.alphas_symmetric} (C7 needs a symmetric run at each); not there: {missing}"
+            )
+        if not set(self.alphas_crossover) & set(self.alphas_one_step):
+            raise ValueError(
+                f"alphas_crossover={self.alphas_crossover} and alphas_one_step="
+                f"{self.alphas_one_step} must share an α (C5c compares the methods there)"
+            )
+        if not self.ms_rate or any(int(m) != m or m < 1 for m in self.ms_rate):
+            raise ValueError(f"ms_rate must be positive integers, got {self.ms_rate}")
+
+    @property
+    def alpha_speedup(self) -> float:
+        """The α at which C5c compares the one-step method with vanilla GD."""
+        return float(min(set(self.alphas_crossover) & set(self.alphas_one_step)))
+
+
+def _int(cfg, name: str, low: int) -> None:
+    value = getattr(cfg, name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _positive(name: str, value) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (math.isfinite(value) and value > 0)
+    ):
+        raise ValueError(f"{name} must be positive and finite, got {value!r}")
 
 
 PROFILES = {
     "smoke": SensingConfig(
         n=10,
-        m=150,
+        m=100,
         seeds=2,
         ks_symmetric=(3, 4),
-        alphas_symmetric=(0.5, 0.1),
         T_symmetric=1_000,
         slope_window=(200, 1_000),
-        alphas_asymmetric=(0.5, 0.35, 0.25, 0.18),
         T_asymmetric=1_000,
-        alphas_one_step=(0.5, 0.1, 0.02),
         T_one_step=600,
         limit_T=2_000,
+        ms_rate=(60, 100, 200),
+        T_rate_m=600,
+        drift_horizon=20.0,
+        identity_steps=50,
     ),
     "cpu": SensingConfig(),
     "paper": SensingConfig(
         n=50,
-        m=1500,
+        m=600,
         seeds=10,
-        ks_symmetric=(3, 4, 5, 8),
         alphas_symmetric=(0.5, 0.1, 0.02),
         T_symmetric=100_000,
         slope_window=(1_000, 100_000),
@@ -120,12 +208,32 @@ PROFILES = {
         T_asymmetric=20_000,
         alphas_one_step=(0.5, 0.1, 0.02, 0.005),
         T_one_step=5_000,
-        alphas_crossover=(0.5, 0.1, 0.07),
+        alphas_crossover=(0.5, 0.1),
         limit_T=100_000,
+        ms_rate=(600, 1200, 2400),
+        T_rate_m=5_000,
     ),
 }
+# The paper profile's structure (grids, widths, every experiment) at toy sizes, for CI.
+PROFILES["paper_smoke"] = SensingConfig(
+    **{
+        **PROFILES["paper"].__dict__,
+        "n": 10,
+        "m": 100,
+        "seeds": 2,
+        "T_symmetric": 400,
+        "slope_window": (100, 400),
+        "T_asymmetric": 300,
+        "T_one_step": 300,
+        "limit_T": 400,
+        "ms_rate": (60, 100, 200, 400),
+        "T_rate_m": 300,
+        "drift_horizon": 10.0,
+        "identity_steps": 20,
+    }
+)
 
 
 def config(profile: str = "cpu", **overrides) -> SensingConfig:
-    """The matrix sensing config for ``profile`` ("smoke", "cpu" or "paper"), with optional overrides."""
+    """The matrix sensing config for ``profile`` ("smoke", "cpu", "paper" or "paper_smoke")."""
     return select_profile(profile, PROFILES, **overrides)

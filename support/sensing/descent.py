@@ -40,8 +40,8 @@ class Trace:
         Iterations at which the factor statistics below were recorded.
     imbalance : ndarray (P, R, n_rec, k) or None
         Eigenvalues of FᵀF − GᵀG (asymmetric runs).
-    sigma_min_F_sq : ndarray (P, R, n_rec) or None
-        λ_min(FᵀF) (asymmetric runs).
+    gram_eigenvalues : ndarray (P, R, n_rec, k)
+        Ascending eigenvalues of FᵀF (XᵀX for symmetric runs).
     switched_at : ndarray (P, R)
         Iteration of the one-step rebalancing (-1 when it did not happen).
     """
@@ -50,7 +50,7 @@ class Trace:
     residuals: np.ndarray
     record_steps: np.ndarray
     imbalance: np.ndarray | None = None
-    sigma_min_F_sq: np.ndarray | None = None
+    gram_eigenvalues: np.ndarray | None = None
     switched_at: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -174,70 +174,26 @@ def descend(
     Raises
     ------
     ValueError
-        For an unknown method, mismatched shapes or a one-step symmetric run.
+        For an unknown method, a non-positive step size or iteration count,
+        mismatched shapes, non-finite factors or a one-step symmetric run.
     FloatingPointError
         If the iterates diverge (step size too large).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if not eta > 0:
-        raise ValueError(f"eta must be positive, got {eta}")
-    if T < 1:
-        raise ValueError(f"T must be at least 1, got {T}")
-    symmetric = isinstance(factors, torch.Tensor)
-    if symmetric and method == "one_step":
-        raise ValueError(
-            "method='one_step' rebalances F and G: it needs the asymmetric parameterisation"
-        )
-    if symmetric:
-        F = G = factors.clone()
-    else:
-        F, G = (f.clone() for f in factors)
-    P = problem.n_problems
-    n1, n2 = problem.shape
-    if (
-        F.ndim != 4
-        or F.shape[0] != P
-        or F.shape[2] != n1
-        or G.shape[2] != n2
-        or F.shape[:2] != G.shape[:2]
-    ):
-        raise ValueError(
-            f"factors must be (P={P}, R, n, k) with n1={n1}, n2={n2}; got {tuple(F.shape)}"
-            + ("" if symmetric else f" and {tuple(G.shape)}")
-        )
-    R, k = F.shape[1], F.shape[3]
-    errors = torch.full((P, R, T + 1), float("nan"), dtype=F.dtype, device=F.device)
-    residuals = torch.full_like(errors, float("nan"))
-    steps = list(range(0, T + 1, record_every))
-    imbalance = (
-        None if symmetric else torch.full((P, R, len(steps), k), float("nan"), dtype=F.dtype)
-    )
-    smin = None if symmetric else torch.full((P, R, len(steps)), float("nan"), dtype=F.dtype)
-    switched = torch.full((P, R), -1, dtype=torch.long, device=F.device)
-
-    for t in progress(range(T + 1), desc=desc or f"{method} k={k}", total=T + 1):
+    _check_settings(method, T, eta, switch_residual, damping, record_every)
+    symmetric, F, G = _unpack(problem, factors, method)
+    rec = _Recorder(F, T, record_every, symmetric)
+    switched = torch.full(F.shape[:2], -1, dtype=torch.long, device=F.device)
+    for t in progress(range(T + 1), desc=desc or f"{method} k={F.shape[-1]}", total=T + 1):
         E, res, grad_F, grad_G = _terms(problem, F, G, symmetric)
-        err = torch.linalg.matrix_norm(E)
-        errors[..., t], residuals[..., t] = err, res
-        if not symmetric and t % record_every == 0:
-            i = t // record_every
-            FtF = F.transpose(-1, -2) @ F
-            imbalance[:, :, i] = torch.linalg.eigvalsh(FtF - G.transpose(-1, -2) @ G).cpu()
-            smin[:, :, i] = torch.linalg.eigvalsh(FtF)[..., 0].cpu()
+        err = rec.log(t, E, res, F, G)
         if not torch.isfinite(err).all():
             raise FloatingPointError(f"{method} diverged at iteration {t}; reduce eta (={eta})")
         if t == T or bool((err < tol).all()):
             break
         if method == "one_step":
-            due = (switched < 0) & (res < switch_residual)
-            if bool(due.any()):
-                F_new, G_new = rebalance(F, G)
-                F = torch.where(due[..., None, None], F_new, F)
-                G = torch.where(due[..., None, None], G_new, G)
-                switched[due] = t
-                # the product is unchanged up to rounding, the gradients are not
-                _, res, grad_F, grad_G = _terms(problem, F, G, symmetric)
+            F, G, res, grad_F, grad_G = _switch_due(
+                problem, F, G, res, grad_F, grad_G, switched, t, switch_residual
+            )
         if method in ("scaledgd", "precgd"):
             lam = torch.full_like(res, damping) if method == "scaledgd" else res / 2**0.5
             grad_F = grad_F @ _damped_inverse(G, lam)
@@ -247,11 +203,96 @@ def descend(
             F = G = F - eta * grad_F
         else:
             F, G = F - eta * grad_F, G - eta * grad_G
-    return Trace(
-        errors=errors.cpu().numpy(),
-        residuals=residuals.cpu().numpy(),
-        record_steps=np.asarray(steps),
-        imbalance=None if imbalance is None else imbalance.numpy(),
-        sigma_min_F_sq=None if smin is None else smin.numpy(),
-        switched_at=switched.cpu().numpy(),
-    )
+    return rec.trace(switched)
+
+
+def _check_settings(method, T, eta, switch_residual, damping, record_every) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise ValueError(f"T must be an integer >= 1, got {T!r}")
+    if isinstance(record_every, bool) or not isinstance(record_every, int) or record_every < 1:
+        raise ValueError(f"record_every must be an integer >= 1, got {record_every!r}")
+    for name, value in (("eta", eta), ("switch_residual", switch_residual)):
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be positive and finite, got {value!r}")
+    if not (np.isfinite(damping) and damping >= 0):
+        raise ValueError(f"damping must be finite and >= 0, got {damping!r}")
+
+
+def _unpack(problem: SensingProblem, factors, method: str):
+    """(symmetric, F, G) as fresh tensors, with shapes and finiteness checked."""
+    symmetric = isinstance(factors, torch.Tensor)
+    if symmetric and method == "one_step":
+        raise ValueError(
+            "method='one_step' rebalances F and G: it needs the asymmetric parameterisation"
+        )
+    F, G = (factors.clone(), None) if symmetric else (f.clone() for f in factors)
+    G = F if symmetric else G
+    P, (n1, n2) = problem.n_problems, problem.shape
+    if (
+        F.ndim != 4
+        or G.ndim != 4
+        or F.shape[0] != P
+        or F.shape[2] != n1
+        or G.shape[2] != n2
+        or F.shape[:2] != G.shape[:2]
+        or F.shape[3] != G.shape[3]
+    ):
+        raise ValueError(
+            f"factors must be (P={P}, R, n, k) with n1={n1}, n2={n2}; got {tuple(F.shape)}"
+            + ("" if symmetric else f" and {tuple(G.shape)}")
+        )
+    if not (torch.isfinite(F).all() and torch.isfinite(G).all()):
+        raise ValueError("factors must be finite; got NaN or infinite entries")
+    return symmetric, F, G
+
+
+class _Recorder:
+    """Errors and residuals at every iteration; factor statistics every ``record_every``."""
+
+    def __init__(self, F: torch.Tensor, T: int, record_every: int, symmetric: bool):
+        P, R, _, k = F.shape
+        self.every, self.symmetric = record_every, symmetric
+        self.errors = torch.full((P, R, T + 1), float("nan"), dtype=F.dtype, device=F.device)
+        self.residuals = torch.full_like(self.errors, float("nan"))
+        self.steps = np.arange(0, T + 1, record_every)
+        shape = (P, R, len(self.steps))
+        self.imbalance = None if symmetric else torch.full((*shape, k), float("nan"), dtype=F.dtype)
+        self.gram = torch.full((*shape, k), float("nan"), dtype=F.dtype)
+
+    def log(self, t, E, res, F, G) -> torch.Tensor:
+        err = torch.linalg.matrix_norm(E)
+        self.errors[..., t], self.residuals[..., t] = err, res
+        if t % self.every == 0:
+            FtF = F.transpose(-1, -2) @ F
+            i = t // self.every
+            self.gram[:, :, i] = torch.linalg.eigvalsh(FtF).cpu()
+            if not self.symmetric:
+                Delta = FtF - G.transpose(-1, -2) @ G
+                self.imbalance[:, :, i] = torch.linalg.eigvalsh(Delta).cpu()
+        return err
+
+    def trace(self, switched: torch.Tensor) -> Trace:
+        return Trace(
+            errors=self.errors.cpu().numpy(),
+            residuals=self.residuals.cpu().numpy(),
+            record_steps=self.steps,
+            imbalance=None if self.imbalance is None else self.imbalance.numpy(),
+            gram_eigenvalues=self.gram.numpy(),
+            switched_at=switched.cpu().numpy(),
+        )
+
+
+def _switch_due(problem, F, G, res, grad_F, grad_G, switched, t, switch_residual):
+    """Rebalance the runs whose residual first fell below the threshold; recompute gradients."""
+    due = (switched < 0) & (res < switch_residual)
+    if not bool(due.any()):
+        return F, G, res, grad_F, grad_G
+    idx = due.nonzero(as_tuple=True)
+    F, G = F.clone(), G.clone()
+    F[idx], G[idx] = rebalance(F[idx], G[idx])  # only these runs must have full rank
+    switched[due] = t
+    # the product is unchanged up to rounding, the gradients are not
+    _, res, grad_F, grad_G = _terms(problem, F, G, False)
+    return F, G, res, grad_F, grad_G

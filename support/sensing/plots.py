@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -11,8 +13,12 @@ from .experiments import Curves
 
 
 def _band(ax, errors, t, label, color, style="-"):
-    """Median over seeds with the inter-quartile band."""
-    with np.errstate(all="ignore"):
+    """Median over seeds with the inter-quartile band (up to the last iteration any run reached)."""
+    alive = np.isfinite(errors).any(axis=0)
+    end = int(np.flatnonzero(alive)[-1]) + 1 if alive.any() else 0
+    errors, t = errors[:, :end], t[:end]
+    with warnings.catch_warnings():  # runs stopped at the float64 floor are NaN afterwards
+        warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(errors, axis=0)
         lo, hi = np.nanpercentile(errors, [25, 75], axis=0)
     ax.plot(t, med, style, color=color, label=label, lw=1.6)
@@ -54,7 +60,11 @@ def symmetric(curves: Curves, slope_window) -> plt.Figure:
         title="symmetric XXᵀ (semilog)",
     )
     ax2.set(
-        xscale="log", yscale="log", xlabel="iteration t", title="over-parameterised k > r (log-log)"
+        xscale="log",
+        yscale="log",
+        xlabel="iteration t",
+        ylabel=r"$\|X_tX_t^\top - M^*\|_F$",
+        title="over-parameterised k > r (log-log)",
     )
     ax1.legend(fontsize=7, ncol=2)
     ax2.legend(fontsize=7, ncol=2)
@@ -84,6 +94,8 @@ def asymmetric(curves: Curves) -> plt.Figure:
 def rate_vs_alpha(rates: pd.DataFrame, one_step: pd.DataFrame, exact_rate: float) -> plt.Figure:
     """Fitted rate ρ against α on log-log: vanilla FGᵀ (∝ α²), one-step (flat), k = r reference."""
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    rates = rates[np.isfinite(rates.rate) & (rates.rate > 0)]  # runs short of the window: no ρ
+    one_step = one_step[np.isfinite(one_step.rate) & (one_step.rate > 0)]
     for seed, g in rates.groupby("seed"):
         ax.plot(
             g.alpha,
@@ -102,14 +114,15 @@ def rate_vs_alpha(rates: pd.DataFrame, one_step: pd.DataFrame, exact_rate: float
             alpha=0.6,
             label="one-step method" if seed == one_step.seed.min() else None,
         )
-    a = np.array([rates.alpha.min(), rates.alpha.max()])
-    ax.plot(
-        a, rates.rate.median() * (a / np.median(rates.alpha)) ** 2, "k:", label="slope 2 (ρ ∝ α²)"
-    )
-    ax.axhline(exact_rate, color="C3", ls="--", label="k = r (median)")
+    if len(rates):
+        a = np.array([rates.alpha.min(), rates.alpha.max()])
+        ref = rates.rate.median() * (a / np.median(rates.alpha)) ** 2
+        ax.plot(a, ref, "k:", label="slope 2 (ρ ∝ α²)")
+    if np.isfinite(exact_rate):
+        ax.axhline(exact_rate, color="C3", ls="--", label="k = r (median)")
     ax.set(
         xscale="log",
-        yscale="log",
+        yscale="log" if len(rates) or len(one_step) else "linear",
         xlabel="initialisation scale α",
         ylabel="fitted linear rate ρ per iteration",
     )
@@ -196,17 +209,66 @@ def comparators(curves: Curves, gd_sym: Curves, one: Curves) -> plt.Figure:
     return fig
 
 
-def imbalance(curves: Curves) -> plt.Figure:
-    """Eigenvalues of FᵀF − GᵀG relative to their initial values, over iterations."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    lam = curves.imbalance
-    rel = lam / lam[:, :1]
-    for i in range(rel.shape[0]):
-        for j in range(rel.shape[2]):
-            ax.plot(curves.record_steps, rel[i, :, j], color="C0", alpha=0.15, lw=0.8)
-    ax.set(
+def imbalance(asym: Curves, drift: pd.DataFrame) -> plt.Figure:
+    """λ_min(Δ_t)/λ_min(Δ_0) over iterations, and the drift of Δ against η (log-log)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    ratio = asym.imbalance[:, :, 0] / asym.imbalance[:, :1, 0]
+    alphas = sorted(asym.runs.alpha.unique(), reverse=True)
+    colors = dict(zip(alphas, plt.cm.plasma(np.linspace(0, 0.8, len(alphas)))))
+    for i, run in asym.runs.iterrows():
+        ok = np.isfinite(ratio[i])
+        label = f"α={run.alpha:g}" if (asym.runs.alpha[:i] != run.alpha).all() else None
+        style = "-" if run.k > asym.runs.k.min() else ":"
+        ax1.plot(
+            asym.record_steps[ok], ratio[i, ok], style, color=colors[run.alpha], lw=1, label=label
+        )
+    ax1.axhline(0.5, color="k", ls="--", lw=1, label="½ (C6c)")
+    ax1.set(
         xlabel="iteration t",
-        ylabel="λᵢ(Δ_t) / λᵢ(Δ_0)",
-        title="imbalance Δ = FᵀF − GᵀG is (nearly) conserved",
+        ylabel=r"$\lambda_{\min}(\Delta_t)\,/\,\lambda_{\min}(\Delta_0)$",
+        title="imbalance floor (solid k > r, dotted k = r)",
     )
+    ax1.legend(fontsize=8)
+    for (_, alpha), g in drift.groupby(["seed", "alpha"]):
+        ax2.plot(g.eta, g.drift, "o-", color=colors.get(alpha, "C0"), alpha=0.7, lw=1)
+    eta = np.array(sorted(drift.eta.unique()))
+    ax2.plot(eta, drift.drift.median() * eta / np.median(eta), "k:", lw=2, label="slope 1 (∝ η)")
+    ax2.set(
+        xscale="log",
+        yscale="log",
+        xlabel="step size η (same flow time η·t)",
+        ylabel=r"$\max_i|\lambda_i(\Delta_t)-\lambda_i(\Delta_0)|$",
+        title="drift of Δ = FᵀF − GᵀG is O(η)",
+    )
+    ax2.legend(fontsize=8)
+    return fig
+
+
+def rate_vs_m(constants: pd.DataFrame, m_profile: int) -> plt.Figure:
+    """c = ρ/(η λ_min(FᵀF)) against the number of measurements m, 𝒜 = I as a reference line."""
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    sensed = constants[constants.m > 0]
+    for seed, g in sensed.groupby("seed"):
+        ax.plot(
+            g.m,
+            g.c,
+            "o-",
+            color="C0",
+            alpha=0.6,
+            label="m Gaussian measurements" if seed == sensed.seed.min() else None,
+        )
+    ident = constants[constants.m == 0].c.median()
+    ax.axhline(ident, color="C3", ls="--", label=f"𝒜 = I (no sensing): {ident:.2f}")
+    ax.axvline(m_profile, color="k", ls=":", lw=1, label=f"profile m = {m_profile}")
+    ms = np.sort(sensed.m.unique())
+    ax.set_xscale("log")
+    ax.set_xticks(ms, [str(m) for m in ms])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set(
+        xlabel="measurements m",
+        ylabel=r"$c = \rho\,/\,(\eta\,\lambda_{\min}(F^\top F))$",
+        title="rate constant of FGᵀ (k > r) against m",
+        ylim=(0, None),
+    )
+    ax.legend(fontsize=8)
     return fig
