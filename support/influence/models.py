@@ -50,79 +50,77 @@ def make_model(
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
-    clf = task != "regression"
-    depth = int(np.ceil(np.log2(max(max_leaves, 2))))
-    if library == "lightgbm":
-        import lightgbm as lgb
-
-        cls = lgb.LGBMClassifier if clf else lgb.LGBMRegressor
-        kw = dict(
-            n_estimators=n_estimators,
-            num_leaves=max_leaves,
-            learning_rate=learning_rate,
-            random_state=seed,
-            n_jobs=n_jobs,
-            verbose=-1,
-        )
-    elif library == "xgboost":
-        import xgboost as xgb
-
-        cls = xgb.XGBClassifier if clf else xgb.XGBRegressor
-        kw = dict(
-            n_estimators=n_estimators,
-            max_depth=depth,
-            learning_rate=learning_rate,
-            random_state=seed,
-            n_jobs=n_jobs,
-            tree_method="hist",
-            reg_lambda=1.0,
-        )
-    elif library == "sklearn_hgb":
-        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
-        cls = HistGradientBoostingClassifier if clf else HistGradientBoostingRegressor
-        kw = dict(
-            max_iter=n_estimators,
-            max_leaf_nodes=max_leaves,
-            learning_rate=learning_rate,
-            random_state=seed,
-            early_stopping=False,
-        )
-    elif library == "sklearn_gb":
-        from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
-
-        cls = GradientBoostingClassifier if clf else GradientBoostingRegressor
-        kw = dict(
-            n_estimators=n_estimators,
-            max_leaf_nodes=max_leaves,
-            learning_rate=learning_rate,
-            random_state=seed,
-        )
-    elif library == "catboost":
-        try:
-            import catboost as cb
-        except ImportError as err:  # optional extra
-            raise ImportError("library='catboost' needs the optional catboost package") from err
-        cls = cb.CatBoostClassifier if clf else cb.CatBoostRegressor
-        kw = dict(
-            iterations=n_estimators,
-            depth=depth,
-            learning_rate=learning_rate,
-            random_seed=seed,
-            thread_count=n_jobs,
-            verbose=False,
-            leaf_estimation_iterations=1,
-            leaf_estimation_method="Newton",
-            bootstrap_type="No",
-            boosting_type="Plain",
-            allow_writing_files=False,
-        )
-        if task == "multiclass":
-            kw["loss_function"] = "MultiClass"
-    else:
+    if library not in BUILDERS:
         raise ValueError(f"library must be one of {LIBRARIES}, got {library!r}")
+    depth = int(np.ceil(np.log2(max(max_leaves, 2))))
+    cls, kw = BUILDERS[library](task, n_estimators, max_leaves, depth, learning_rate, seed, n_jobs)
     kw.update(params)
     return cls(**kw)
+
+
+def _lightgbm(task, n_estimators, max_leaves, depth, learning_rate, seed, n_jobs):
+    import lightgbm as lgb
+
+    cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
+    kw = dict(num_leaves=max_leaves, random_state=seed, n_jobs=n_jobs, verbose=-1)
+    return cls, dict(n_estimators=n_estimators, learning_rate=learning_rate, **kw)
+
+
+def _xgboost(task, n_estimators, max_leaves, depth, learning_rate, seed, n_jobs):
+    import xgboost as xgb
+
+    cls = xgb.XGBRegressor if task == "regression" else xgb.XGBClassifier
+    kw = dict(max_depth=depth, random_state=seed, n_jobs=n_jobs, tree_method="hist")
+    return cls, dict(n_estimators=n_estimators, learning_rate=learning_rate, reg_lambda=1.0, **kw)
+
+
+def _sklearn_hgb(task, n_estimators, max_leaves, depth, learning_rate, seed, n_jobs):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = HistGradientBoostingRegressor if task == "regression" else HistGradientBoostingClassifier
+    kw = dict(max_leaf_nodes=max_leaves, random_state=seed, early_stopping=False)
+    return cls, dict(max_iter=n_estimators, learning_rate=learning_rate, **kw)
+
+
+def _sklearn_gb(task, n_estimators, max_leaves, depth, learning_rate, seed, n_jobs):
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+    cls = GradientBoostingRegressor if task == "regression" else GradientBoostingClassifier
+    kw = dict(max_leaf_nodes=max_leaves, random_state=seed)
+    return cls, dict(n_estimators=n_estimators, learning_rate=learning_rate, **kw)
+
+
+def _catboost(task, n_estimators, max_leaves, depth, learning_rate, seed, n_jobs):
+    try:
+        import catboost as cb
+    except ImportError as err:  # optional extra
+        raise ImportError("library='catboost' needs the optional catboost package") from err
+    cls = cb.CatBoostRegressor if task == "regression" else cb.CatBoostClassifier
+    kw = dict(
+        iterations=n_estimators,
+        depth=depth,
+        learning_rate=learning_rate,
+        random_seed=seed,
+        thread_count=n_jobs,
+        verbose=False,
+        leaf_estimation_iterations=1,
+        leaf_estimation_method="Newton",
+        bootstrap_type="No",
+        boosting_type="Plain",
+        allow_writing_files=False,
+    )
+    if task == "multiclass":
+        kw["loss_function"] = "MultiClass"
+    return cls, kw
+
+
+BUILDERS = {
+    "lightgbm": _lightgbm,
+    "xgboost": _xgboost,
+    "sklearn_hgb": _sklearn_hgb,
+    "sklearn_gb": _sklearn_gb,
+    "catboost": _catboost,
+}
 
 
 def retrain(model, X, y):
