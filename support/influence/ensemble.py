@@ -101,6 +101,9 @@ class TreeEnsemble:
     float32: bool = False
     library: str = ""
     n_features: int | None = None
+    # optional library-native leaf lookup (X -> our leaf ids, shape (n, n_trees)); the
+    # generic traversal below is the reference it is tested against
+    native_apply: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         self.bias = np.atleast_1d(np.asarray(self.bias, dtype=np.float64))
@@ -172,6 +175,13 @@ class TreeEnsemble:
 
     def apply(self, X) -> np.ndarray:
         """Leaf index (0..L-1 within each tree) of every example in every tree, shape (n, n_trees)."""
+        X = self._check_X(X)
+        if self.native_apply is not None:
+            return self.native_apply(X)
+        return self.traverse(X)
+
+    def traverse(self, X) -> np.ndarray:
+        """:meth:`apply` by walking the parsed trees (vectorised over examples and trees)."""
         X = self._check_X(X)
         n, d = X.shape
         T = self.n_trees

@@ -269,3 +269,12 @@ def test_errors(datasets):
         LeafInfluence().fit(model, X, 1 - y)  # not the data the model was fitted on
     with pytest.raises(ValueError, match="method"):
         make_explainer("nope")
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_leaf_influence_fast_path_equals_general_loop(task, datasets):
+    """The default (update_set=-1, diagonal) fast path equals the general per-leaf loop."""
+    X, y = _small(datasets, task)
+    ex = LeafInfluence(device="cpu").fit(_model(task, X, y), X, y)
+    rows = np.arange(0, 80, 7)
+    np.testing.assert_allclose(ex.dleaf_[rows], ex._derivatives(rows).numpy(), rtol=0, atol=1e-13)

@@ -85,3 +85,17 @@ def test_bad_inputs(datasets):
         ens.apply(X[0])
     with pytest.raises(ValueError, match="library"):
         make_model("nope", "binary")
+
+
+@pytest.mark.parametrize("task", ["regression", "binary", "multiclass"])
+def test_lightgbm_native_leaf_lookup_equals_traversal(task, datasets):
+    """The LightGBM parser's fast path (predict(pred_leaf=True), remapped) agrees with walking the trees."""
+    from support.influence.models import make_model
+
+    X, y = datasets[task]
+    model = make_model("lightgbm", task, 30, 15, min_child_samples=3).fit(X, y)
+    ens = parse_model(model)
+    assert ens.native_apply is not None
+    np.testing.assert_array_equal(ens.apply(X), ens.traverse(X))
+    Xn = X + np.random.default_rng(0).normal(0, X.std(0) * 0.1, X.shape)
+    np.testing.assert_array_equal(ens.apply(Xn), ens.traverse(Xn))
