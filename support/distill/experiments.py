@@ -375,6 +375,7 @@ def evaluate_run(
         eval_config(cfg.eval_epochs, augment=cfg.augment),
         n_nets=cfg.eval_nets,
         seed=seed,
+        test_every=cfg.eval_test_every,
         device=device,
     )
     return Evaluation(run.config.ipc, names + res.names, seeds + res.seeds, acc.final, acc.best)

@@ -31,7 +31,9 @@ def plot_synthetic(
             )
             ax.axis("off")
             if c == 0:
-                ax.text(-0.15, 0.5, name, transform=ax.transAxes, ha="right", va="center", fontsize=9)
+                ax.text(
+                    -0.15, 0.5, name, transform=ax.transAxes, ha="right", va="center", fontsize=9
+                )
             if r == 0:
                 ax.set_title(f"class {c}", fontsize=8)
     fig.tight_layout()

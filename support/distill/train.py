@@ -86,7 +86,9 @@ class SGDConfig:
         if self.clip_epochs < 1:
             raise ValueError(f"clip_epochs must be positive, got {self.clip_epochs}")
         if not isinstance(self.gp_batch, int) or self.gp_batch < 0:
-            raise ValueError(f"gp_batch must be an integer >= 0 (0 = whole batch), got {self.gp_batch!r}")
+            raise ValueError(
+                f"gp_batch must be an integer >= 0 (0 = whole batch), got {self.gp_batch!r}"
+            )
         if self.gp_norm not in ("pixel", "sample"):
             raise ValueError(f"gp_norm must be 'pixel' or 'sample', got {self.gp_norm!r}")
         if self.augment:
