@@ -145,17 +145,19 @@ def run_grid(
             for a in alphas
         ]
 
+    return _stack_traces(parts, rows, k_max)
+
+
+def _stack_traces(parts, rows, k_max: int) -> Curves:
+    """One :class:`Curves` from the traces of several widths (factor statistics NaN-padded)."""
+
     def cat(name, pad_k=False):
         arrays = [getattr(tr, name) for tr in parts]
         if arrays[0] is None:
             return None
         if pad_k:
-            arrays = [
-                np.pad(
-                    a, [(0, 0)] * (a.ndim - 1) + [(0, k_max - a.shape[-1])], constant_values=np.nan
-                )
-                for a in arrays
-            ]
+            pad = lambda a: [(0, 0)] * (a.ndim - 1) + [(0, k_max - a.shape[-1])]  # noqa: E731
+            arrays = [np.pad(a, pad(a), constant_values=np.nan) for a in arrays]
         return np.concatenate([a.reshape(-1, *a.shape[2:]) for a in arrays])
 
     return Curves(

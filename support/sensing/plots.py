@@ -33,7 +33,7 @@ def _by(curves: Curves, key: str, **where):
 
 def symmetric(curves: Curves, slope_window) -> plt.Figure:
     """XXᵀ: semilog errors for every k (k = r linear, k > r sublinear) and the log-log view."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     t = np.arange(curves.errors.shape[1])
     colors = plt.cm.viridis(np.linspace(0, 0.85, curves.runs.k.nunique()))
     alphas = sorted(curves.runs.alpha.unique(), reverse=True)
@@ -181,7 +181,7 @@ def crossover(sym: Curves, asym: Curves) -> plt.Figure:
 
 def comparators(curves: Curves, gd_sym: Curves, one: Curves) -> plt.Figure:
     """ScaledGD(λ) and PrecGD beside GD and the one-step method (k > r)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, layout="constrained")
     T = curves.errors.shape[1]
     t = np.arange(T)
     alpha = float(min(curves.runs.alpha))
@@ -211,24 +211,23 @@ def comparators(curves: Curves, gd_sym: Curves, one: Curves) -> plt.Figure:
 
 def imbalance(asym: Curves, drift: pd.DataFrame) -> plt.Figure:
     """λ_min(Δ_t)/λ_min(Δ_0) over iterations, and the drift of Δ against η (log-log)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
     ratio = asym.imbalance[:, :, 0] / asym.imbalance[:, :1, 0]
     alphas = sorted(asym.runs.alpha.unique(), reverse=True)
     colors = dict(zip(alphas, plt.cm.plasma(np.linspace(0, 0.8, len(alphas)))))
     for i, run in asym.runs.iterrows():
         ok = np.isfinite(ratio[i])
-        label = f"α={run.alpha:g}" if (asym.runs.alpha[:i] != run.alpha).all() else None
         style = "-" if run.k > asym.runs.k.min() else ":"
-        ax1.plot(
-            asym.record_steps[ok], ratio[i, ok], style, color=colors[run.alpha], lw=1, label=label
-        )
+        ax1.plot(asym.record_steps[ok], ratio[i, ok], style, color=colors[run.alpha], lw=1)
+    for alpha in alphas:
+        ax1.plot([], [], color=colors[alpha], label=f"α={alpha:g}")
     ax1.axhline(0.5, color="k", ls="--", lw=1, label="½ (C6c)")
     ax1.set(
         xlabel="iteration t",
         ylabel=r"$\lambda_{\min}(\Delta_t)\,/\,\lambda_{\min}(\Delta_0)$",
         title="imbalance floor (solid k > r, dotted k = r)",
     )
-    ax1.legend(fontsize=8)
+    ax1.legend(fontsize=8, loc="center right")
     for (_, alpha), g in drift.groupby(["seed", "alpha"]):
         ax2.plot(g.eta, g.drift, "o-", color=colors.get(alpha, "C0"), alpha=0.7, lw=1)
     eta = np.array(sorted(drift.eta.unique()))
@@ -258,7 +257,7 @@ def rate_vs_m(constants: pd.DataFrame, m_profile: int) -> plt.Figure:
             label="m Gaussian measurements" if seed == sensed.seed.min() else None,
         )
     ident = constants[constants.m == 0].c.median()
-    ax.axhline(ident, color="C3", ls="--", label=f"𝒜 = I (no sensing): {ident:.2f}")
+    ax.axhline(ident, color="C3", ls="--", label=f"$\\mathcal{{A}} = I$ (no sensing): {ident:.2f}")
     ax.axvline(m_profile, color="k", ls=":", lw=1, label=f"profile m = {m_profile}")
     ms = np.sort(sensed.m.unique())
     ax.set_xscale("log")
