@@ -73,3 +73,36 @@ def test_representative_init_picks_real_images_one_per_class():
     with pytest.raises(ValueError, match="ipc=21 is larger than the 20"):
         random_indices(y, 21, 3, gen)
     assert np.array_equal(y[random_indices(y, 2, 3, gen)].numpy(), [0, 0, 1, 1, 2, 2])
+
+
+def test_zca_regularises_as_mtt_on_pixel_scale():
+    """Whitened covariance = C (C + eps I)^-1: eigenvalues s / (s + eps) of the fitted covariance."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(400, 1, 4, 4, generator=gen) * torch.linspace(0.2, 1, 16).reshape(1, 1, 4, 4)
+    zca = ZCA(0.1).fit(x)
+    flat = x.reshape(400, -1).double()
+    s = torch.linalg.eigvalsh(torch.cov(flat.T))
+    w = zca.transform(x).reshape(400, -1).double()
+    got = torch.linalg.eigvalsh(torch.cov(w.T))
+    torch.testing.assert_close(got, s / (s + 0.1), rtol=1e-4, atol=1e-6)
+
+
+def test_load_with_zca_whitens_unstandardised_pixels(tmp_path):
+    from support.distill.data import load
+    from tests.notebooks.paper_data.dataset_distillation import write
+
+    write(tmp_path)
+    ds = load("cifar10", tmp_path, zca=True)
+    assert (
+        ds.zca is not None
+        and torch.equal(ds.std, torch.ones(3))
+        and torch.equal(ds.mean, torch.zeros(3))
+    )
+    from support.data import cifar10
+
+    raw, _ = cifar10.load(tmp_path, "train")  # [0, 1] pixels
+    raw = torch.as_tensor(raw)
+    # fitted on the pixels themselves (MTT), not on standardised images
+    torch.testing.assert_close(ds.zca.mean_, raw.reshape(len(raw), -1).double().mean(0))
+    torch.testing.assert_close(ds.train_images, ds.zca.transform(raw), rtol=0, atol=0)
+    torch.testing.assert_close(ds.to_pixels(ds.train_images[:4]), raw[:4], rtol=0, atol=1e-3)
