@@ -65,3 +65,17 @@ def test_evaluate_reports_final_and_best():
     )  # fmt: skip
     torch.testing.assert_close(acc.best[0], torch.stack(seen).max(0).values)
     torch.testing.assert_close(acc.final[0], seen[-1])
+
+
+def test_caches_carry_the_distill_package_hash(tmp_path):
+    """Expert epochs and distillation runs are keyed by a hash of support.distill's source."""
+    import support.distill
+    from support.core.cache import source_hash
+
+    for namespace in ("distill/experts", "distill/runs"):
+        cache = Cache(namespace, root=tmp_path)
+        assert cache.code_hash == source_hash(support.distill)
+        key = {"a": 1}
+        before = cache.path(key)
+        cache.code_hash = "edited"
+        assert cache.path(key) != before  # a code change misses the old entries
