@@ -73,7 +73,9 @@ def claim_ig_falls(scores) -> dict:
     at = {p: d[d.p == p].set_index(key).ssim for p in rates[:2]}
     drops = {s: (at[rates[0]] - at[rates[1]]).xs(s, level="setup").to_numpy() for s in setups}
     worst = min(drops, key=lambda s: drops[s].mean())
-    mono = {s: bool(np.all(np.diff([ig[(s, p)][0] for p in rates]) < 0)) for s in setups}
+    mono = {
+        s: bool(np.all(np.diff([ig[(s, p)][0] for p in rates if (s, p) in ig]) < 0)) for s in setups
+    }
     return dict(
         id="C2",
         statement=f"IG's SSIM falls as p grows, already at p = {rates[1]:g}",
@@ -160,20 +162,22 @@ def _ablation_means(scores):
 
 
 def claim_frozen_fails(scores) -> dict | None:
-    """C7: DIA with masks frozen at the random start fails."""
+    """C7: DIA with masks frozen at the random start fails (far below DIA)."""
     rows = _ablation_means(scores)
     if not rows:
         return None
-    margin = min(min(m["ig"], m["dia"] - 0.3) - m["dia-frozen"] for _, _, m in rows)
+    margin = min(m["dia"] - 0.3 - m["dia-frozen"] for _, _, m in rows)
     return dict(
         id="C7",
         statement="DIA with its masks frozen at the random start fails",
         measured=round(float(margin), 3),
         spread="; ".join(f"{s} p={p:g}: frozen {m['dia-frozen']:.2f}" for s, p, m in rows),
-        criterion="mean SSIM(frozen) <= SSIM(IG) and <= SSIM(DIA) - 0.3 in every ablation setup (measured: smallest margin, >= 0 passes)",
+        criterion="mean SSIM(frozen) <= SSIM(DIA) - 0.3 in every ablation setup (measured: smallest margin, >= 0 passes)",
         passed=bool(margin >= 0),
         tolerance=0.05,
-        note="; ".join(
+        note="restated: the earlier criterion also asked frozen <= IG; the ablations now run DIA's 3 starts "
+        "and IG one, so that comparison no longer isolates the masks. "
+        + "; ".join(
             f"{s}: IG {m['ig']:.2f}, DIA {m['dia']:.2f}, DIA no mask reg. {m.get('dia-noreg', np.nan):.2f}"
             for s, _, m in rows
         ),
@@ -282,10 +286,10 @@ def record_claims(claims, experiments, cfg=None) -> None:
 def by_setup(scores: pd.DataFrame) -> pd.DataFrame:
     """The quantities behind claims C1-C5 for each setup separately (mean SSIM over images and seeds)."""
     summ = summarize(scores, "ssim").set_index(["setup", "p", "attack"])["mean"]
-    rates = sorted(scores.p.unique())
-    pos = [p for p in rates if p > 0]
     rows = []
     for s in dict.fromkeys(scores.setup):
+        rates = sorted(scores[scores.setup == s].p.unique())
+        pos = [p for p in rates if p > 0]
         ig = [summ[(s, p, "ig")] for p in rates]
         dia = {p: summ[(s, p, "dia")] for p in rates}
         rows.append(

@@ -345,16 +345,23 @@ class _Adam:
         self.m = [torch.zeros_like(t) for t in tensors]
         self.v = [torch.zeros_like(t) for t in tensors]
 
-    def step(self, idx, tensors, grads, lr, t):
+    def step(self, rows, tensors, grads, lr, t):
+        """Update ``tensors[k][rows]`` with ``grads[k]``; ``rows`` a slice (all, in place) or an index."""
         b1, b2 = _BETAS
-        shape = lambda a, like: a.reshape(-1, *([1] * (like.ndim - 1)))  # noqa: E731
         c1, c2 = 1 - b1**t, 1 - b2**t
+        c2s, size = c2.sqrt(), lr / c1
         for k, (p, g) in enumerate(zip(tensors, grads)):
-            m = self.m[k][idx].mul_(b1).add_(g, alpha=1 - b1)
-            v = self.v[k][idx].mul_(b2).addcmul_(g, g, value=1 - b2)
-            self.m[k][idx], self.v[k][idx] = m, v
-            denom = (v.sqrt() / shape(c2.sqrt(), v)).add_(_EPS)
-            p[idx] = p[idx] - shape(lr / c1, p) * m / denom
+            view = (-1, *([1] * (p.ndim - 1)))
+            if isinstance(rows, slice):
+                m = self.m[k].mul_(b1).add_(g, alpha=1 - b1)
+                v = self.v[k].mul_(b2).addcmul_(g, g, value=1 - b2)
+                p.sub_(size.reshape(view) * m / (v.sqrt() / c2s.reshape(view)).add_(_EPS))
+                continue
+            m = self.m[k][rows].mul_(b1).add_(g, alpha=1 - b1)
+            v = self.v[k][rows].mul_(b2).addcmul_(g, g, value=1 - b2)
+            self.m[k][rows], self.v[k][rows] = m, v
+            denom = (v.sqrt() / c2s.reshape(view)).add_(_EPS)
+            p[rows] = p[rows] - size.reshape(view) * m / denom
 
 
 def _validate_run(net, problems, settings):
@@ -396,28 +403,34 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
     st = _State(n, T, settings, device)
     best_x, best_m = x.clone(), [m.clone() for m in masks]
     gen = torch.Generator(device=device).manual_seed(settings.seed)
+    box = None
+    if settings.box is not None:
+        box = [b.to(device).reshape(1, 1, -1, 1, 1) for b in settings.box]
     for it in range(T):
         idx = torch.nonzero(st.active).flatten()
         if len(idx) == 0:
             break
         _resample(s, masks, idx, gen)
-        xi, mi = x[idx], [m[idx] for m in masks]
+        rows = slice(None) if len(idx) == n else idx  # views, not copies, while all are active
+        xi, mi = x[rows], [m[rows] for m in masks]
         strategy = choose_strategy(net, len(idx), settings.strategy)
         gx, gm, total, rec = grads(strategy, idx, xi, mi)
         if not bool(torch.isfinite(total).all()):
             raise ValueError(f"non-finite loss at iteration {it}; check the target gradient")
         improved = st.record(idx, it, total, rec)
         sel = idx[improved]
-        best_x[sel] = xi[improved]
-        for bm, m in zip(best_m, mi):
-            bm[sel] = m[improved]
+        if len(sel):
+            best_x[sel] = xi[improved]
+            for bm, m in zip(best_m, mi):
+                bm[sel] = m[improved]
         if settings.signed:
             gx = gx.sign()
         learn = s["learn"][idx]
-        gm = [g * learn.reshape(-1, *([1] * (g.ndim - 1))) for g in gm]
+        if not bool(learn.all()):
+            gm = [g * learn.reshape(-1, *([1] * (g.ndim - 1))) for g in gm]
         st.t[idx] += 1
-        adam.step(idx, [x, *masks], [gx, *gm], st.lr[idx], st.t[idx].to(x.dtype))
-        _project(x, masks, idx, settings.box, device)
+        adam.step(rows, [x, *masks], [gx, *gm], st.lr[idx], st.t[idx].to(x.dtype))
+        _project(x, masks, rows, box, settings.box is not None)
         st.schedule(idx, it, total)
         if callback is not None:
             callback(it)
@@ -443,13 +456,12 @@ def _resample(s, masks, idx, gen):
         m[rows] = torch.bernoulli(keep.contiguous(), generator=gen)
 
 
-def _project(x, masks, idx, box, device):
+def _project(x, masks, rows, box, boxed):
     with torch.no_grad():
-        if box is not None:
-            lo, hi = (b.to(device).reshape(1, 1, -1, 1, 1) for b in box)
-            x[idx] = torch.maximum(torch.minimum(x[idx], hi), lo)
+        if boxed:
+            x[rows] = torch.maximum(torch.minimum(x[rows], box[1]), box[0])
         for m in masks:
-            m[idx] = m[idx].clamp(0, 1)
+            m[rows] = m[rows].clamp(0, 1)
 
 
 class _State:

@@ -252,7 +252,7 @@ def dropout_sweep(
     """
     arch, dataset, side = setup
     n_batches = cfg.n_images if n_batches is None else n_batches
-    rates = cfg.rates if rates is None else rates
+    rates = cfg.rates_for(arch) if rates is None else rates
     cache = cache or Cache("inversion/attacks")
     started = time.time()
     images, labels, norm = victims(dataset, n_batches * batch_size, side, seed, data_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -31,8 +32,7 @@ def _show(ax, img):
         ax.imshow(img[0], cmap="gray", vmin=0, vmax=1)
     else:
         ax.imshow(np.clip(img.transpose(1, 2, 0), 0, 1))
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.axis("off")
 
 
 def reconstruction_grid(sweeps, attacks=("ig", "dia", "wiig"), image=0, seed=None):
@@ -49,7 +49,15 @@ def reconstruction_grid(sweeps, attacks=("ig", "dia", "wiig"), image=0, seed=Non
         for a, attack in enumerate(attacks):
             r = s * len(attacks) + a
             _show(axes[r, 0], res.originals[image])
-            axes[r, 0].set_ylabel(f"{name}\n{LABELS[attack].split(' (')[0]}", fontsize=7)
+            axes[r, 0].text(
+                -0.08,
+                0.5,
+                f"{name}\n{LABELS[attack].split(' (')[0]}",
+                transform=axes[r, 0].transAxes,
+                ha="right",
+                va="center",
+                fontsize=7,
+            )
             for c, p in enumerate(rates):
                 rec = res.reconstructions.get((p, attack, sd, image))
                 ax = axes[r, c + 1]
@@ -97,7 +105,7 @@ def metric_vs_rate(scores, metrics=("ssim", "psnr"), attacks=("ig", "dia", "wiig
                     label=LABELS[attack],
                 )
             ax.set_title(setup if m == 0 else "", fontsize=9)
-            ax.set_ylabel(metric.upper() if s == 0 else "")
+            ax.set_ylabel(metric.upper() + (" (dB)" if metric == "psnr" else ""))
             if m == len(metrics) - 1:
                 ax.set_xlabel("dropout rate p")
             if metric == "ssim":
@@ -131,7 +139,7 @@ def loss_curves(sweeps, p=0.5, attacks=("ig", "dia", "wiig")):
         ax.set_yscale("log")
         ax.set_title(f"{name}, p={p:g}", fontsize=9)
         ax.set_xlabel("iteration")
-    axes[0, 0].set_ylabel("1 - cosine(grad, target)")
+        ax.set_ylabel("1 - cosine(grad, target)")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -161,6 +169,7 @@ def ablation_bars(
             label=LABELS[attack],
         )
     ax.set_xticks(np.arange(len(setups)) + 0.4 - width / 2, setups)
+    ax.set_xlabel("setup")
     ax.set_ylabel("SSIM")
     ax.set_ylim(-0.1, 1.05)
     ax.set_title(f"Ablations at p={p:g}")
@@ -257,6 +266,7 @@ def sign_flip(starts, attack="dia"):
                 )
         ax.axhline(0, color="k", lw=0.5)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("final 1 - cosine of the start")
         ax.set_title(setup, fontsize=9)
     axes[0, 0].set_ylabel("correlation with the original")

@@ -58,7 +58,9 @@ def _torch_reference(model, pr, upd, iterations, schedule, box):
         g = torch.autograd.grad(ce, params, create_graph=True)
         dot = sum((a * b).sum() for a, b in zip(g, upd.gradients))
         rec = 1 - dot / (torch.sqrt(sum((a * a).sum() for a in g)) * tnorm + 1e-8)
-        tv = (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (x[..., 1:, :] - x[..., :-1, :]).abs().mean()
+        tv = (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (
+            x[..., 1:, :] - x[..., :-1, :]
+        ).abs().mean()
         total = rec + 1e-5 * tv + 1e-4 * sum(((1 - m.mean()) - P).abs() for m in masks)
         opt.zero_grad()
         total.backward()
