@@ -174,7 +174,7 @@ PROFILES = {
         settings=("single_removal", "set_removal", "fix_mislabelled"),
         fix_fracs=(0.1, 0.2, 0.3),
         subsample_iter=200,
-        cost_sizes=(250, 500, 1000),
+        cost_sizes=(1000, 2000, 3000),
     ),
     "paper": PAPER,
     # The paper profile's structure (real loaders reading DATA_DIR, grids,
