@@ -5,10 +5,13 @@ Modules
 problem    Gaussian (and identity) sensing operators and ground-truth matrices, batched over seeds.
 init       Small random initialisation of the factors.
 descent    Batched gradient descent for XX^T and FG^T, the one-step rebalancing, ScaledGD and PrecGD.
+imbalance  The imbalance F^T F - G^T G: its exact per-step identity and its drift.
 rates      Fitting linear rates and log-log slopes to error curves.
-experiments  The notebook's sweeps, cached on disk.
+experiments  The notebook's sweeps, cached on disk one batched descent at a time.
+analysis   Rates, slopes and ratios computed from the sweeps.
+claims     One function per claim, behind record_claims.
 plots      The notebook's figures.
-config     The smoke / cpu / paper profiles.
+config     The smoke / cpu / paper / paper_smoke profiles, validated.
 """
 
 from .config import SensingConfig, config
