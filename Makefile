@@ -49,8 +49,8 @@ figures: setup ## run every notebook headlessly (PROFILE, DEVICE) and regenerate
 # Committed = fresh: the committed notebooks are executed from an empty cache.
 notebooks: setup ## re-execute the committed notebooks in place (profile cpu, clean cache)
 	@for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; rm -rf build/notebooks-cache; \
-	  SUPPORT_CACHE_DIR=build/notebooks-cache $(PAPERMILL) $$nb $$nb || exit 1; \
+	  cache=build/notebooks-cache/$$(basename $$nb .ipynb); echo "== $$nb"; rm -rf $$cache; \
+	  SUPPORT_CACHE_DIR=$$cache $(PAPERMILL) $$nb $$nb || exit 1; \
 	done
 	$(MAKE) --no-print-directory report
 

@@ -20,8 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+import numpy as np
 
 from .cache import Cache, _canonical
 from .progress import progress
@@ -124,7 +128,8 @@ def run_cells(
             store(i, value)
     else:
         for i in progress(todo, desc=desc, total=len(todo)):
-            store(i, seeded_call(fn, cells[i], seeds[i]))
+            with _caller_rng_preserved():
+                store(i, seeded_call(fn, cells[i], seeds[i]))
     return [results[i] for i in range(len(cells))]
 
 
@@ -134,6 +139,20 @@ def _log(backend: str, fn: Callable[..., Any], cells: int, computed: int) -> Non
     if path:
         with open(path, "a") as log:
             log.write(f"{backend} {fn.__module__}.{fn.__qualname__} {cells} {computed}\n")
+
+
+@contextmanager
+def _caller_rng_preserved():
+    """Restore the caller's global RNG states after a serial cell, as a Ray task leaves them."""
+    import torch
+
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
+    try:
+        yield
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])  # noqa: NPY002
+        torch.set_rng_state(states[2])
 
 
 def seeded_call(fn: Callable[..., Any], cell: Mapping[str, Any], seed: int) -> Any:

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from ..core.cache import Cache
+from ..core.executor import run_cells
 from .config import SensingConfig
 from .descent import descend
 from .imbalance import step_identity
@@ -256,19 +257,35 @@ def _problem_key(cfg: SensingConfig, seed: int, m) -> dict:
 
 
 def _unit(cfg, seed, device, m="cfg", **settings) -> Curves:
-    """One cached :func:`run_grid` call: the unit of work of every sweep."""
+    """One cached :func:`run_grid` call: the unit of work of every sweep.
+
+    It runs as one cell of :func:`support.core.executor.run_cells`, so on a
+    Ray cluster (``RAY_ADDRESS``) it runs on a worker and is cached here.
+    """
     m = cfg.m if m == "cfg" else m
     settings.setdefault("eta", cfg.eta)
-    key = {
-        "unit": settings,
+    cell = {
         "problem": _problem_key(cfg, seed, m),
-        "device": torch.device(device).type,
+        "settings": settings,
+        "device": str(torch.device(device)),
     }
+    return run_cells(
+        _descend_unit, [cell], cache=Cache("sensing"), desc="descent", device=cell["device"]
+    )[0]
 
-    def compute():
-        return run_grid(_problem(cfg, seed, device, m), seed=seed, **settings)
 
-    return Cache("sensing").get_or_compute(key, compute)
+def _descend_unit(problem: dict, settings: dict, device: str) -> Curves:
+    """Build the problem a key describes and run :func:`run_grid` on it."""
+    built = make_problem(
+        problem["n"],
+        problem["rank"],
+        problem["m"],
+        problem["sv"],
+        n_problems=problem["problems"],
+        seed=problem["seed"],
+        device=device,
+    )
+    return run_grid(built, seed=problem["seed"], **settings)
 
 
 def symmetric_sweep(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:

@@ -21,6 +21,7 @@ def _smoke(tmp_path, monkeypatch, name: str, executor: str) -> dict:
     monkeypatch.setenv("SUPPORT_EXECUTOR_LOG", str(tmp_path / name / "executor.log"))
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     notebook = repo_root() / "notebooks" / f"{NOTEBOOK}.ipynb"
+    (tmp_path / name).mkdir()
     out = tmp_path / name / "figures"
     pm.execute_notebook(
         str(notebook),

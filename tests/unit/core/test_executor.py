@@ -100,3 +100,13 @@ def test_ray_address_pointing_nowhere_is_a_clear_error():
     )
     assert out.returncode != 0
     assert "RAY_ADDRESS='127.0.0.1:1': no Ray cluster answered there" in out.stderr
+
+
+def test_serial_cells_leave_the_callers_rng_alone():
+    torch.manual_seed(123)
+    np.random.seed(123)  # noqa: NPY002
+    expected = float(torch.rand(())), float(np.random.rand())  # noqa: NPY002
+    torch.manual_seed(123)
+    np.random.seed(123)  # noqa: NPY002
+    run_cells(noisy_cell, CELLS, backend="serial")
+    assert (float(torch.rand(())), float(np.random.rand())) == expected  # noqa: NPY002
