@@ -184,7 +184,8 @@ PROFILES = {
     # iterations, one evaluation net per set (seeds narrow the interval more than nets: t(0.975, 4) =
     # 2.78 against 4.30 at 3 seeds). Measured on the way (3 seeds, MTT - random, final accuracy):
     # 100 iterations +0.5 +- 3.1 (2 nets x 200 epochs); 200 iterations +0.4 +- 2.3; lr_img 1000 at
-    # 100 iterations -7.6 +- 5.4 (2 nets x 150 epochs).
+    # 100 iterations -7.6 +- 5.4 (2 nets x 150 epochs); the longer window (plain experts of 10
+    # epochs, T+ = 8, 200 iterations) +1.5 +- 4.0 (per seed +2.9, -0.3, +1.9).
     "cpu": Profile(
         dataset="animal_shapes",
         image_size=16,

@@ -208,7 +208,9 @@ def test_windows_must_end_before_the_experts_rate_decay():
     smooth = smooth_experts(8)  # rate decays after epoch 8 // 2 + 2 = 6
     experts = {"smooth": ExpertSet(experts["plain"].trajectories, smooth, spec)}
     base = dict(ipc=1, iterations=1, syn_steps=2, expert_epochs=2, lr_img=1.0, lr_lr=1e-5)
-    with pytest.raises(ValueError, match="past the rate decay of expert set 'smooth' after epoch 6"):
+    with pytest.raises(
+        ValueError, match="past the rate decay of expert set 'smooth' after epoch 6"
+    ):
         distill(spec, x, y, experts, [Variant("S", experts="smooth")],
                 DistillConfig(max_start_epoch=6, **base), progress=False)  # fmt: skip
     res = distill(spec, x, y, experts, [Variant("S", experts="smooth")],
