@@ -458,6 +458,13 @@ def _resample(s, masks, idx, gen):
 
 def _project(x, masks, rows, box, boxed):
     with torch.no_grad():
+        if isinstance(rows, slice):  # all problems active: in place
+            if boxed:
+                torch.minimum(x, box[1], out=x)
+                torch.maximum(x, box[0], out=x)
+            for m in masks:
+                m.clamp_(0, 1)
+            return
         if boxed:
             x[rows] = torch.maximum(torch.minimum(x[rows], box[1]), box[0])
         for m in masks:
