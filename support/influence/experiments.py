@@ -234,11 +234,18 @@ def _fix(pair, cfg, seed, cache):
     )
 
 
-def run_pairs(cfg, seed=1, data_dir=None, cache=True) -> list:
-    """:func:`run_pair` over ``cfg.combos`` (each pair's units of work cached on their own)."""
+def run_pairs(cfg, seed=1, data_dir=None, cache=True, combos=None) -> list:
+    """:func:`run_pair` over ``combos`` (default ``cfg.combos``), each pair's units of work cached on their own.
+
+    ``combos`` lets a notebook spread the pairs over several cells (each
+    under a cell time limit); results concatenate.
+    """
+    combos = cfg.combos if combos is None else tuple(combos)
+    unknown = [c for c in combos if tuple(c) not in cfg.combos]
+    if unknown:
+        raise ValueError(f"combos must be pairs of cfg.combos {cfg.combos}, got {unknown}")
     return [
-        run_pair(d, lib, cfg, seed, data_dir, cache)
-        for d, lib in progress(cfg.combos, desc="pairs")
+        run_pair(d, lib, cfg, seed, data_dir, cache) for d, lib in progress(combos, desc="pairs")
     ]
 
 
