@@ -91,7 +91,14 @@ def leaf_influence(model, X, y, Xt, yt):
 
         rex, ref = _clock(lambda: RefLeafInfluence(n_jobs=1).fit(model, X, y))
         ref_inf = rex.get_local_influence(Xt[:20], yt[:20])
-    _report(f"LeafInfluence fit n={len(X)}", ours, ref, 100, ex.local_influence(Xt[:20], yt[:20]), ref_inf)
+    _report(
+        f"LeafInfluence fit n={len(X)}",
+        ours,
+        ref,
+        100,
+        ex.local_influence(Xt[:20], yt[:20]),
+        ref_inf,
+    )
 
 
 def main():
