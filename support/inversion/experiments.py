@@ -307,11 +307,14 @@ class Experiments:
         return pd.concat([r.starts for r in self.sweeps.values()], ignore_index=True)
 
 
-def run_experiments(cfg, seed: int = 0, device="cpu", data_dir=None) -> Experiments:
-    """Run every sweep of ``cfg`` (each setup at batch size 1, then the larger batch)."""
-    started = time.time()
-    sweeps = {setup_name(*s): dropout_sweep(cfg, s, seed, data_dir, device) for s in cfg.setups}
-    batch = dropout_sweep(
+def run_sweeps(cfg, setups, seed: int = 0, device="cpu", data_dir=None) -> dict:
+    """The batch-size-1 sweeps of ``setups`` (a slice of ``cfg.setups``), by setup name."""
+    return {setup_name(*s): dropout_sweep(cfg, s, seed, data_dir, device) for s in setups}
+
+
+def run_batch(cfg, seed: int = 0, device="cpu", data_dir=None) -> SweepResult:
+    """The larger-batch experiment: ``cfg.batch_setup`` with batches of ``cfg.batch_size``."""
+    return dropout_sweep(
         cfg,
         cfg.batch_setup,
         seed + 1,
@@ -322,6 +325,13 @@ def run_experiments(cfg, seed: int = 0, device="cpu", data_dir=None) -> Experime
         rates=cfg.batch_rates,
         ablation_rates=(),
     )
+
+
+def run_experiments(cfg, seed: int = 0, device="cpu", data_dir=None) -> Experiments:
+    """Run every sweep of ``cfg`` (each setup at batch size 1, then the larger batch)."""
+    started = time.time()
+    sweeps = run_sweeps(cfg, cfg.setups, seed, device, data_dir)
+    batch = run_batch(cfg, seed, device, data_dir)
     return Experiments(sweeps, batch, time.time() - started)
 
 
