@@ -49,5 +49,5 @@ def test_environment_yml_matches_pyproject():
 def test_makefile_pins_torch_first():
     text = (repo_root() / "Makefile").read_text()
     pin = text.index("torch==$(TORCH_VERSION)")
-    editable = text.index("-e '.[dev]'")
+    editable = text.index("-e '.[dev,cluster]'")
     assert pin < editable, "torch must be installed, pinned, before the package"
