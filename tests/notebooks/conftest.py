@@ -34,3 +34,22 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def paper(notebook):
     return paper_of(notebook)
+
+
+def execute(notebook, executed, parameters: dict) -> float:
+    """Run ``notebook`` headlessly with papermill into ``executed``; return the seconds taken."""
+    import time
+
+    import papermill as pm
+
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    pm.execute_notebook(
+        str(notebook),
+        str(executed),
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        parameters=parameters,
+        progress_bar=False,
+    )
+    return time.time() - started

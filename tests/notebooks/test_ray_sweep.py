@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import papermill as pm
 import pytest
 
 from support.core.claims import compare, load
 from support.core.paths import repo_root
+
+from .conftest import execute
 
 pytest.importorskip("ray", reason="the Ray executor is the optional [cluster] extra")
 
@@ -21,16 +22,9 @@ def _smoke(tmp_path, monkeypatch, name: str, executor: str) -> dict:
     monkeypatch.setenv("SUPPORT_EXECUTOR_LOG", str(tmp_path / name / "executor.log"))
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     notebook = repo_root() / "notebooks" / f"{NOTEBOOK}.ipynb"
-    (tmp_path / name).mkdir()
     out = tmp_path / name / "figures"
-    pm.execute_notebook(
-        str(notebook),
-        str(tmp_path / name / notebook.name),
-        kernel_name="python3",
-        cwd=str(notebook.parent),
-        parameters={"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out)},
-        progress_bar=False,
-    )
+    parameters = {"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out)}
+    execute(notebook, tmp_path / name / notebook.name, parameters)
     return load(out / "claims.json")
 
 

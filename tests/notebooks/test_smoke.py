@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import time
-
-import papermill as pm
 
 from support.core.claims import load
 from support.core.paths import repo_root
+
+from .conftest import execute
 
 
 def test_smoke_run_writes_figures_and_claims(notebook, paper, tmp_path, monkeypatch):
     monkeypatch.setenv("SUPPORT_CACHE_DIR", str(tmp_path / "cache"))
     out_dir = tmp_path / "figures"
     executed = repo_root() / "build" / "smoke" / notebook.name
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    started = time.time()
-    pm.execute_notebook(
-        str(notebook),
-        str(executed),
-        kernel_name="python3",
-        cwd=str(notebook.parent),
-        parameters={"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out_dir)},
-        progress_bar=False,
-    )
-    print(f"{notebook.name}: smoke run took {time.time() - started:.1f} s")
+    parameters = {"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out_dir)}
+    print(f"{notebook.name}: smoke run took {execute(notebook, executed, parameters):.1f} s")
 
     claims = load(out_dir / "claims.json")
     assert claims["paper"] == paper and claims["profile"] == "smoke"
