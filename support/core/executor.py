@@ -17,8 +17,6 @@ cluster: ``ray://head:10001`` or ``auto`` on a node) or
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .cache import Cache, _canonical
+from .cache import Cache, key_hash
 from .progress import progress
 from .runtime import seed_everything
 
@@ -44,8 +42,7 @@ def cell_seed(cell: Mapping[str, Any], base: int = 0) -> int:
     base : int
         The run's base seed (the notebook's ``SEED``).
     """
-    text = json.dumps(_canonical({"cell": cell, "base": base}), sort_keys=True)
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+    return int(key_hash({"cell": cell, "base": base})[:8], 16) & 0x7FFFFFFF
 
 
 def choose_backend(backend: str = "auto") -> str:
