@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..core.profiles import select_profile
+from ..core.validate import check_int, check_positive
 
 
 @dataclass(frozen=True)
@@ -100,17 +101,17 @@ class SensingConfig:
     identity_steps: int = 300
 
     def __post_init__(self):
-        _int(self, "n", 1)
-        _int(self, "rank", 1)
+        check_int("n", self.n)
+        check_int("rank", self.rank)
         if self.rank > self.n:
             raise ValueError(f"rank must be in [1, n={self.n}], got rank={self.rank}")
-        _int(self, "m", 1)
-        _int(self, "seeds", 1)
+        check_int("m", self.m)
+        check_int("seeds", self.seeds)
         for name in ("T_symmetric", "T_asymmetric", "T_one_step", "limit_T", "T_rate_m"):
-            _int(self, name, 1)
-        _int(self, "identity_steps", 1)
+            check_int(name, getattr(self, name))
+        check_int("identity_steps", self.identity_steps)
         for name in ("eta", "eta_precond", "switch_residual", "alpha_rate_m", "drift_horizon"):
-            _positive(name, getattr(self, name))
+            check_positive(name, getattr(self, name))
         if not (math.isfinite(self.damping) and self.damping >= 0):
             raise ValueError(f"damping must be a finite number >= 0, got {self.damping!r}")
         sv = tuple(self.singular_values)
@@ -126,7 +127,7 @@ class SensingConfig:
             if not values:
                 raise ValueError(f"{name} must not be empty")
             for v in values:
-                _positive(name, v)
+                check_positive(name, v)
         if self.ks_symmetric[0] != self.rank or any(k < self.rank for k in self.ks_symmetric):
             raise ValueError(
                 f"ks_symmetric must start with k = rank = {self.rank} and hold no k < rank, "
@@ -163,21 +164,6 @@ class SensingConfig:
     def alpha_speedup(self) -> float:
         """The α at which C5c compares the one-step method with vanilla GD."""
         return float(min(set(self.alphas_crossover) & set(self.alphas_one_step)))
-
-
-def _int(cfg, name: str, low: int) -> None:
-    value = getattr(cfg, name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-
-
-def _positive(name: str, value) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (math.isfinite(value) and value > 0)
-    ):
-        raise ValueError(f"{name} must be positive and finite, got {value!r}")
 
 
 PROFILES = {

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..core.progress import progress
+from ..core.validate import check_int, check_positive
 from .problem import SensingProblem
 
 METHODS = ("gd", "one_step", "scaledgd", "precgd")
@@ -209,13 +210,10 @@ def descend(
 def _check_settings(method, T, eta, switch_residual, damping, record_every) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"T must be an integer >= 1, got {T!r}")
-    if isinstance(record_every, bool) or not isinstance(record_every, int) or record_every < 1:
-        raise ValueError(f"record_every must be an integer >= 1, got {record_every!r}")
-    for name, value in (("eta", eta), ("switch_residual", switch_residual)):
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be positive and finite, got {value!r}")
+    check_int("T", T)
+    check_int("record_every", record_every)
+    check_positive("eta", eta)
+    check_positive("switch_residual", switch_residual)
     if not (np.isfinite(damping) and damping >= 0):
         raise ValueError(f"damping must be finite and >= 0, got {damping!r}")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..core.validate import check_int, check_positive
 from .descent import _terms
 from .problem import SensingProblem
 
@@ -46,10 +47,8 @@ def step_identity(
         ‖η²(GᵀSᵀSG − FᵀSSᵀF)‖_F over runs, both divided by ‖FᵀF‖_F + ‖GᵀG‖_F
         (the size of the numbers whose difference Δ is).
     """
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be positive and finite, got {eta!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    check_positive("eta", eta)
+    check_int("steps", steps)
     residual, change = np.empty(steps), np.empty(steps)
     for t in range(steps):
         _, _, SG, StF = _terms(problem, F, G, False)

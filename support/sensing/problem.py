@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..core.validate import check_int
+
 
 @dataclass
 class SensingProblem:
@@ -148,10 +150,8 @@ def make_problem(
         rank-r matrix (no operator can then identify M*).
     """
     for name, value in (("n", n), ("n2", n2), ("m", m), ("n_problems", n_problems)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if value is not None:
+            check_int(name, value)
     n1, n2 = n, (n2 if n2 is not None else n)
     if symmetric and n2 != n1:
         raise ValueError(f"a symmetric problem needs n2 == n; got n={n1}, n2={n2}")
