@@ -124,6 +124,31 @@ def parse_catboost(model, allow_multiclass: bool = False) -> TreeEnsemble:
     if not model.is_fitted():
         raise ValueError("model: the CatBoost model is not fitted")
     params = model.get_all_params()
+    loss, objective = _objective(params, allow_multiclass)
+    _check(params)
+    raw = _load_json(model)
+    float_features = _float_features(raw)
+    bias, trees = _trees(raw, float_features, loss, objective)
+    n_features = len(float_features)
+    if hasattr(model, "feature_names_") and model.feature_names_ is not None:
+        n_features = len(model.feature_names_)
+    k = len(bias)
+    return TreeEnsemble(
+        trees=trees,
+        objective=objective,
+        bias=bias,
+        learning_rate=float(params["learning_rate"]),
+        l2=float(params.get("l2_leaf_reg", 3.0)),
+        hess_factor=k / (k - 1) if objective == "multiclass" else 1.0,
+        strict=False,
+        float32=True,
+        library="catboost",
+        n_features=n_features,
+    )
+
+
+def _objective(params: dict, allow_multiclass: bool) -> tuple[str, str]:
+    """CatBoost's loss name and the ensemble's objective; refuses other losses and (by default) MultiClass."""
     loss = str(params.get("loss_function", "")).split(":")[0]
     if loss not in _OBJECTIVES:
         raise UnsupportedModelError(
@@ -135,8 +160,11 @@ def parse_catboost(model, allow_multiclass: bool = False) -> TreeEnsemble:
             "CatBoost loss_function 'MultiClass' is unsupported: its Newton leaf values use the full "
             "(class-coupled) softmax Hessian, which the diagonal-Hessian explainers do not model"
         )
-    _check(params)
-    raw = _load_json(model)
+    return loss, objective
+
+
+def _float_features(raw: dict) -> list:
+    """The model's numeric features; refuses categorical, text and embedding features and non-symmetric trees."""
     info = raw["features_info"]
     for kind in ("categorical_features", "text_features", "embedding_features"):
         if info.get(kind):
@@ -144,7 +172,11 @@ def parse_catboost(model, allow_multiclass: bool = False) -> TreeEnsemble:
             raise UnsupportedModelError(f"CatBoost model uses {name}; only numeric features are")
     if "oblivious_trees" not in raw:
         raise UnsupportedModelError("CatBoost model has non-symmetric trees (need SymmetricTree)")
-    float_features = info.get("float_features", [])
+    return info.get("float_features", [])
+
+
+def _trees(raw: dict, float_features: list, loss: str, objective: str) -> tuple[np.ndarray, list]:
+    """The bias (one per output) and the trees, ``K`` per multiclass round, interleaved by class."""
     flat = {f["feature_index"]: f["flat_feature_index"] for f in float_features}
     scale, bias = raw.get("scale_and_bias", [1.0, [0.0]])
     if scale != 1:
@@ -164,21 +196,7 @@ def parse_catboost(model, allow_multiclass: bool = False) -> TreeEnsemble:
         feats = [flat[s["float_feature_index"]] for s in splits]
         borders = [float(s["border"]) for s in splits]
         trees.extend(_oblivious(feats, borders, values[:, c]) for c in range(k))
-    n_features = len(float_features)
-    if hasattr(model, "feature_names_") and model.feature_names_ is not None:
-        n_features = len(model.feature_names_)
-    return TreeEnsemble(
-        trees=trees,
-        objective=objective,
-        bias=bias,
-        learning_rate=float(params["learning_rate"]),
-        l2=float(params.get("l2_leaf_reg", 3.0)),
-        hess_factor=k / (k - 1) if objective == "multiclass" else 1.0,
-        strict=False,
-        float32=True,
-        library="catboost",
-        n_features=n_features,
-    )
+    return bias, trees
 
 
 def _oblivious(features, borders, leaf_values) -> Tree:

@@ -33,14 +33,37 @@ def _floats(text) -> np.ndarray:
 def parse_xgboost(model) -> TreeEnsemble:
     """Parse a fitted XGBoost model (sklearn wrapper or ``Booster``)."""
     booster = model.get_booster() if hasattr(model, "get_booster") else model
-    config = json.loads(booster.save_config())
-    learner = config["learner"]
+    learner = json.loads(booster.save_config())["learner"]
     obj_name = learner["objective"]["name"]
     if obj_name not in _OBJECTIVES:
         raise UnsupportedModelError(
             f"XGBoost objective {obj_name!r} is unsupported; use reg:squarederror, binary:logistic or multi:softprob"
         )
     objective = _OBJECTIVES[obj_name]
+    _check(learner)
+    raw = json.loads(booster.save_raw(raw_format="json"))
+    gbm = raw["learner"]["gradient_booster"]["model"]
+    k = int(learner["learner_model_param"].get("num_class", "0")) or 1
+    info = np.asarray(gbm["tree_info"])
+    if (info != np.arange(len(info)) % k).any():
+        raise UnsupportedModelError("XGBoost trees are not interleaved one per class and round")
+    tp = learner["gradient_booster"]["tree_train_param"]
+    return TreeEnsemble(
+        trees=[_tree(t) for t in gbm["trees"]],
+        objective=objective,
+        bias=_bias(learner, obj_name, objective, k),
+        learning_rate=float(tp["eta"]),
+        l2=float(tp["lambda"]),
+        hess_factor=2.0 if objective == "multiclass" else 1.0,
+        strict=True,
+        float32=True,
+        library="xgboost",
+        n_features=int(learner["learner_model_param"]["num_feature"]),
+    )
+
+
+def _check(learner: dict) -> None:
+    """Refuse the boosters and settings whose leaf values are not exact Newton steps."""
     gb = learner["gradient_booster"]
     if gb.get("name", "gbtree") != "gbtree":
         raise UnsupportedModelError(
@@ -60,13 +83,9 @@ def parse_xgboost(model) -> TreeEnsemble:
             "scale_pos_weight",
         ),
     ]
-    if "scale_pos_weight" in learner["objective"].get("reg_loss_param", {}):
-        checks.append(
-            (
-                float(learner["objective"]["reg_loss_param"]["scale_pos_weight"]) == 1,
-                "scale_pos_weight",
-            )
-        )
+    reg_loss = learner["objective"].get("reg_loss_param", {})
+    if "scale_pos_weight" in reg_loss:
+        checks.append((float(reg_loss["scale_pos_weight"]) == 1, "scale_pos_weight"))
     for ok, what in checks:
         if not ok:
             raise UnsupportedModelError(
@@ -74,33 +93,18 @@ def parse_xgboost(model) -> TreeEnsemble:
             )
     if learner["learner_model_param"].get("num_target", "1") not in ("1", 1):
         raise UnsupportedModelError("XGBoost multi-target models are unsupported")
-    raw = json.loads(booster.save_raw(raw_format="json"))
-    gbm = raw["learner"]["gradient_booster"]["model"]
-    k = int(learner["learner_model_param"].get("num_class", "0")) or 1
-    info = np.asarray(gbm["tree_info"])
-    if (info != np.arange(len(info)) % k).any():
-        raise UnsupportedModelError("XGBoost trees are not interleaved one per class and round")
-    trees = [_tree(t) for t in gbm["trees"]]
+
+
+def _bias(learner: dict, obj_name: str, objective: str, k: int) -> np.ndarray:
+    """The margin-space base score, one per output (XGBoost stores it in output space)."""
     base = _floats(learner["learner_model_param"]["base_score"])
     if objective == "binary" and obj_name == "binary:logistic":
         base = np.log(base / (1 - base))
     elif objective == "multiclass" and np.all(base == 0.5) and len(base) == 1:
         base = np.zeros(k)  # XGBoost 2.x stores a scalar 0.5 that softmax ignores
-    bias = np.broadcast_to(base, (k,)).astype(np.float64) if len(base) in (1, k) else None
-    if bias is None:
+    if len(base) not in (1, k):
         raise UnsupportedModelError(f"XGBoost base_score of length {len(base)} for {k} outputs")
-    return TreeEnsemble(
-        trees=trees,
-        objective=objective,
-        bias=bias.copy(),
-        learning_rate=float(tp["eta"]),
-        l2=float(tp["lambda"]),
-        hess_factor=2.0 if objective == "multiclass" else 1.0,
-        strict=True,
-        float32=True,
-        library="xgboost",
-        n_features=int(learner["learner_model_param"]["num_feature"]),
-    )
+    return np.broadcast_to(base, (k,)).astype(np.float64).copy()
 
 
 def _tree(t) -> Tree:
