@@ -55,6 +55,25 @@ class Setting:
         return pd.DataFrame(rows)
 
 
+def stack_settings(parts: list) -> Setting:
+    """One :class:`Setting` with the methods of ``parts`` (the same evaluation of one pair, by method) in order."""
+    first = parts[0]
+    for s in parts[1:]:
+        if s.ks != first.ks or not np.array_equal(s.base, first.base):
+            raise ValueError(
+                "parts must be the same evaluation of one pair (same checkpoints and base)"
+            )
+    score = None if first.score is None else np.concatenate([s.score for s in parts])
+    return Setting(
+        [m for s in parts for m in s.methods],
+        first.fracs,
+        first.ks,
+        np.concatenate([s.loss for s in parts]),
+        first.base,
+        score,
+    )
+
+
 def checkpoints(n: int, fracs) -> tuple[list, list]:
     """The paper's k = floor(frac * n) (at least 1), each distinct k once: (fracs, ks)."""
     out_f, out_k = [], []

@@ -1,10 +1,15 @@
 """The notebook's sweep: every (data set, library) pair through the paper's evaluations.
 
-Units of work are cached on their own (``influence/retrains``: one retrain;
-``influence/influences``: one method's influences on one pair), keyed by the
-pair, the settings that affect them and the source of ``support.influence``,
-so an interrupted run loses at most one unit and a config change reuses what
-it can.
+The sweep's cells are (data set, library, method): one method's influences on
+one pair and every retrain its evaluations need, the unit of the reference's
+own cluster jobs. They run through :func:`support.core.executor.run_cells`
+(serial, or one Ray task each) and are cached one by one under
+``influence/cells``; every retrain is also cached on its own
+(``influence/retrains``), so methods that pick the same examples share it and
+an interrupted run loses at most one retrain. Every key carries a hash of
+``support.influence``'s source. Each cell seeds what it draws explicitly (the
+split, the test examples, SubSample, the label noise, the models'
+``random_state``), so the executor's per-cell seeding changes no result.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..core.cache import Cache
+from ..core.executor import run_cells
 from ..core.progress import progress
+from .config import SETTINGS
 from .data import load_dataset, train_test_split80
 from .evaluation import (
     add_noise,
@@ -25,12 +32,13 @@ from .evaluation import (
     fix_mislabelled,
     set_removal,
     single_removal,
+    stack_settings,
 )
 from .explainers import BoostIn, make_explainer
 from .losses import get_objective
 from .models import make_model, raw_margin, retrain
 from .ranks import bootstrap_ranks, summarise
-from .store import RetrainStore, _digest
+from .store import RetrainStore
 
 GRADIENT = ("boostin", "leaf_inf_sp", "leaf_inf", "leaf_refit", "boostin_newton")
 RETRAINED = ("loo", "subsample")
@@ -63,13 +71,19 @@ class Pair:
         return obj.loss(margins[rows], obj.targets(self.y_test[rows]))
 
 
-def prepare_pair(dataset, library, cfg, seed=1, data_dir=None) -> Pair:
-    """Load, split 80/20, fit the model and draw the test examples (the paper's: 10 % target set)."""
+def _split(dataset, cfg, seed, data_dir):
+    """The pair's data: loaded, split 80/20 and cut to ``cfg.max_train`` training rows."""
     kw = {"n_synth": cfg.n_synth} if dataset.startswith("synth") else {}
     X, y, task = load_dataset(dataset, data_dir, **kw) if data_dir else load_dataset(dataset, **kw)
     Xtr, ytr, Xte, yte = train_test_split80(X, y, seed)
     if cfg.max_train and len(Xtr) > cfg.max_train:
         Xtr, ytr = Xtr[: cfg.max_train], ytr[: cfg.max_train]
+    return Xtr, ytr, Xte, yte, task
+
+
+def prepare_pair(dataset, library, cfg, seed=1, data_dir=None) -> Pair:
+    """Load, split 80/20, fit the model and draw the test examples (the paper's: 10 % target set)."""
+    Xtr, ytr, Xte, yte, task = _split(dataset, cfg, seed, data_dir)
     model = make_model(
         library, task, cfg.n_estimators, cfg.max_leaves, cfg.learning_rate, seed=seed
     ).fit(Xtr, ytr)
@@ -88,13 +102,13 @@ def prepare_pair(dataset, library, cfg, seed=1, data_dir=None) -> Pair:
     return Pair(dataset, library, task, model, Xtr, ytr, Xte, yte, single, target, evaluate, key)
 
 
-def methods_for(pair: Pair, cfg) -> list:
-    """The configured methods that this pair's size allows (LOO, LeafInfluence/LeafRefit have limits)."""
+def methods_for(n: int, cfg) -> list:
+    """The configured methods that a training set of ``n`` rows allows (LOO, LeafInfluence/LeafRefit have limits)."""
     out = []
     for m in cfg.methods:
-        if m == "loo" and pair.n > cfg.loo_max_n:
+        if m == "loo" and n > cfg.loo_max_n:
             continue
-        if m in ("leaf_inf", "leaf_refit") and pair.n > cfg.leaf_max_n:
+        if m in ("leaf_inf", "leaf_refit") and n > cfg.leaf_max_n:
             continue
         out.append(m)
     return out
@@ -137,29 +151,17 @@ def retrained_influence(method, store, pair, rows, cfg, seed) -> np.ndarray:
     return (1 - M).T @ losses / n_out - M.T @ losses / n_in
 
 
-def influences(pair, store, methods, cfg, seed=1, cache=True) -> tuple[dict, dict]:
-    """Each method's influences on the single-test rows and the target set, cached per method.
+def influence(method, pair, store, cfg, seed=1) -> tuple[np.ndarray, float]:
+    """One method's influences on the single-test rows then the target set, and the seconds it took.
 
-    Returns ``({method: (n_train, n_single + n_target)}, {method: fit seconds})``.
+    Returns an array of shape ``(n_train, n_single + n_target)``.
     """
     rows = np.concatenate([pair.single, pair.target])
-    disk = Cache("influence/influences", enabled=cache)
-    out, secs = {}, {}
-    for m in methods:
-        key = dict(pair.key, method=m, rows=_digest(rows), n_iter=cfg.subsample_iter)
-        if m in RETRAINED:
-
-            def compute(m=m):
-                t = time.perf_counter()
-                inf = retrained_influence(m, store, pair, rows, cfg, seed)
-                return inf, time.perf_counter() - t
-        else:
-
-            def compute(m=m):
-                return explain(m, pair.model, pair.X, pair.y, pair.X_test[rows], pair.y_test[rows])
-
-        out[m], secs[m] = disk.get_or_compute(key, compute)
-    return out, secs
+    if method not in RETRAINED:
+        return explain(method, pair.model, pair.X, pair.y, pair.X_test[rows], pair.y_test[rows])
+    t = time.perf_counter()
+    inf = retrained_influence(method, store, pair, rows, cfg, seed)
+    return inf, time.perf_counter() - t
 
 
 def degenerate_share(inf: np.ndarray, atol: float = 1e-12) -> float:
@@ -172,31 +174,25 @@ def degenerate_share(inf: np.ndarray, atol: float = 1e-12) -> float:
     return float(np.mean(np.ptp(inf, axis=0) <= atol))
 
 
-def run_pair(dataset, library, cfg, seed=1, data_dir=None, cache=True) -> dict:
-    """Fit the model and every method, run the configured evaluations on one pair.
+def run_method(dataset, library, method, cfg, seed=1, data_dir=None, cache=True) -> dict:
+    """One cell of the sweep: ``method``'s influences on one pair and the evaluations of them.
 
-    OpenMP is held to one thread: the hundreds of tiny retrains are dominated
-    by thread start-up and spin-waiting otherwise.
+    Returns ``method``, ``task``, ``n_train``, ``fit_s`` (seconds),
+    ``influence`` (on the single-test rows), one one-method
+    :class:`~support.influence.evaluation.Setting` per configured evaluation
+    and ``variants`` (the retrains it used). OpenMP is held to one thread:
+    the hundreds of tiny retrains are dominated by thread start-up and
+    spin-waiting otherwise.
     """
     with threadpool_limits(limits=1):
         pair = prepare_pair(dataset, library, cfg, seed, data_dir)
         store = RetrainStore(pair.model, pair.X, pair.y, pair.X_test, pair.key, cache)
-        methods = methods_for(pair, cfg)
-        inf, fit_s = influences(pair, store, methods, cfg, seed, cache)
+        inf, fit_s = influence(method, pair, store, cfg, seed)
         T = len(pair.single)
-        single = {m: v[:, :T] for m, v in inf.items()}
-        target = {m: v[:, T:].sum(axis=1) for m, v in inf.items()}
-        out = dict(
-            dataset=dataset,
-            library=library,
-            task=pair.task,
-            n_train=pair.n,
-            fit_s=fit_s,
-            influence=single,
-            degenerate=degenerate_share(single["boostin"]),
-        )
+        single, target = {method: inf[:, :T]}, {method: inf[:, T:].sum(axis=1)}
+        out = dict(method=method, task=pair.task, n_train=pair.n, fit_s=fit_s, influence=inf[:, :T])
         out.update(_evaluate(pair, store, single, target, cfg, seed, cache))
-        out["retrains"] = store.fits
+        out["variants"] = store.variants
         return out
 
 
@@ -212,20 +208,20 @@ def _evaluate(pair, store, single, target, cfg, seed, cache) -> dict:
         out["set_removal"] = set_removal(store, target, ev, y_ev, pair.task, cfg.set_fracs)
     if "add_noise" in cfg.settings:
         out["add_noise"] = add_noise(store, target, ev, y_ev, pair.task, cfg.set_fracs, seed)
-    if "fix_mislabelled" in cfg.settings:
-        out["fix_mislabelled"] = _fix(pair, cfg, seed, cache)
+    methods = [m for m in single if m not in RETRAINED]
+    if "fix_mislabelled" in cfg.settings and methods:
+        out["fix_mislabelled"] = _fix(pair, methods, cfg, seed, cache)
     return out
 
 
-def _fix(pair, cfg, seed, cache):
+def _fix(pair, methods, cfg, seed, cache):
     """The paper's fixing experiment: 40 % noise, explainers refitted on the noisy model."""
     y_noisy, noisy_idx = corrupt_labels(pair.y, pair.task, 0.4, seed)
     noisy = retrain(pair.model, pair.X, y_noisy)
     store = RetrainStore(noisy, pair.X, y_noisy, pair.X_test, dict(pair.key, noisy=True), cache)
-    methods = [m for m in methods_for(pair, cfg) if m not in RETRAINED]
     rows = pair.target
     set_inf = {}
-    for m in progress(methods, desc="explainers on noisy labels"):
+    for m in methods:
         inf, _ = explain(m, noisy, pair.X, y_noisy, pair.X_test[rows], pair.y_test[rows])
         set_inf[m] = inf.sum(axis=1)
     ev = pair.evaluate
@@ -235,18 +231,57 @@ def _fix(pair, cfg, seed, cache):
 
 
 def run_pairs(cfg, seed=1, data_dir=None, cache=True, combos=None) -> list:
-    """:func:`run_pair` over ``combos`` (default ``cfg.combos``), each pair's units of work cached on their own.
+    """Every (data set, library, method) cell of ``combos`` (default ``cfg.combos``) through the executor; one result per pair.
 
     ``combos`` lets a notebook spread the pairs over several cells (each
-    under a cell time limit); results concatenate.
+    under a cell time limit); results concatenate. Each result holds the
+    pair's ``dataset``, ``library``, ``task``, ``n_train``, ``fit_s`` and
+    ``influence`` per method, ``degenerate`` (see :func:`degenerate_share`),
+    one :class:`~support.influence.evaluation.Setting` per evaluation with
+    every method, and ``retrains`` (distinct retrains of the original model).
     """
     combos = cfg.combos if combos is None else tuple(combos)
     unknown = [c for c in combos if tuple(c) not in cfg.combos]
     if unknown:
         raise ValueError(f"combos must be pairs of cfg.combos {cfg.combos}, got {unknown}")
-    return [
-        run_pair(d, lib, cfg, seed, data_dir, cache) for d, lib in progress(combos, desc="pairs")
+    data_dir = None if data_dir is None else str(data_dir)
+    cells = [
+        dict(dataset=d, library=lib, method=m, cfg=cfg, seed=seed, data_dir=data_dir, cache=cache)
+        for d, lib in combos
+        for m in methods_for(len(_split(d, cfg, seed, data_dir)[0]), cfg)
     ]
+    units = run_cells(
+        run_method,
+        cells,
+        cache=Cache("influence/cells", enabled=cache),
+        desc="(data set, library, method) cells",
+        base_seed=seed,
+    )
+    return [
+        _combine_methods(
+            d, lib, [u for c, u in zip(cells, units) if c["dataset"] == d and c["library"] == lib]
+        )
+        for d, lib in combos
+    ]
+
+
+def _combine_methods(dataset, library, units) -> dict:
+    """One pair's result from its per-method cells (methods in ``cfg.methods`` order)."""
+    out = dict(
+        dataset=dataset,
+        library=library,
+        task=units[0]["task"],
+        n_train=units[0]["n_train"],
+        fit_s={u["method"]: u["fit_s"] for u in units},
+        influence={u["method"]: u["influence"] for u in units},
+    )
+    out["degenerate"] = degenerate_share(out["influence"]["boostin"])
+    for key in SETTINGS:
+        parts = [u[key] for u in units if key in u]
+        if parts:
+            out[key] = stack_settings(parts)
+    out["retrains"] = len(set().union(*(u["variants"] for u in units)))
+    return out
 
 
 def _first_checkpoint(s):

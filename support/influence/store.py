@@ -72,6 +72,11 @@ class RetrainStore:
         out = self._memo[(op, digest)] = self.disk.get_or_compute(key, compute)
         return out
 
+    @property
+    def variants(self) -> set:
+        """The retrains this store has served, as ``(op, digest)`` pairs (fitted or read from disk)."""
+        return set(self._memo)
+
     def drop(self, idx) -> np.ndarray:
         """Margins (n_eval, K) after retraining without the examples ``idx`` (most influential first)."""
         idx = np.asarray(idx, dtype=np.int64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .config import REFERENCE_ITERATIONS
 from .experiments import summarize
 
 Z95 = 1.96
@@ -220,8 +221,13 @@ def claim_labels(scores, batch=None) -> dict:
     )
 
 
-def claim_batch(batch) -> dict | None:
-    """C10: with a larger batch DIA still beats IG under dropout."""
+def claim_batch(batch, cfg=None) -> dict | None:
+    """C10: with a larger batch DIA still beats IG under dropout.
+
+    On the cpu profile's batch below the reference's iteration budget, the
+    note records the check at that budget (a one-off run, not repeated by the
+    notebook).
+    """
     if batch is None or not len(batch):
         return None
     bs = summarize(batch, "ssim", by=("p", "attack")).set_index(["p", "attack"])["mean"]
@@ -235,7 +241,25 @@ def claim_batch(batch) -> dict | None:
         criterion="mean matched SSIM(DIA) - SSIM(IG) >= 0.05 at every p > 0",
         passed=all(v >= 0.05 for v in gain.values()),
         tolerance=0.1,
-        note="images matched to originals by optimal assignment before scoring",
+        note="images matched to originals by optimal assignment before scoring"
+        + (_BATCH_BUDGET_NOTE if _budget_checked(cfg) else ""),
+    )
+
+
+# Measured once on the cpu profile's batch (mlp/mnist28, B=4, seed 1), see the notebook's batch section.
+_BATCH_BUDGET_NOTE = (
+    "; at the reference's full budget (20 000 iterations, plateau 800, early stop 4 000; 8 DIA and 2 IG "
+    "starts) the same batch gives DIA 0.998 against IG 0.589 at p=0.5 (+0.41, a PASS); at 4 000 iterations "
+    "and 3 starts -0.002: a FAIL of this profile's iteration budget, not of the paper"
+)
+
+
+def _budget_checked(cfg) -> bool:
+    """The batch experiment the full-budget check ran on, at a budget below the reference's."""
+    return (
+        cfg is not None
+        and (cfg.batch_setup, cfg.batch_size, cfg.n_batches) == (("mlp", "mnist", 28), 4, 1)
+        and cfg.iterations_for("mlp") < REFERENCE_ITERATIONS
     )
 
 
@@ -275,7 +299,7 @@ def record_claims(claims, experiments, cfg=None) -> None:
         claim_frozen_fails(scores),
         claim_train_mode_ig(scores),
         claim_labels(scores, batch),
-        claim_batch(batch),
+        claim_batch(batch, cfg),
         claim_start_selection(experiments.starts),
     ]
     for claim in made:

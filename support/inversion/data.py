@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -37,6 +38,12 @@ class Normalization:
         """Per-channel ``(lo, hi) = (-mean / std, (1 - mean) / std)``."""
         m, s = torch.tensor(self.mean), torch.tensor(self.std)
         return -m / s, (1 - m) / s
+
+
+@lru_cache(maxsize=1)
+def _mnist_5k() -> tuple[np.ndarray, np.ndarray]:
+    """The embedded MNIST subset, parsed once per process (every sweep cell picks its victims from it)."""
+    return embedded.mnist_5k()
 
 
 def _resize(x: np.ndarray, size: int) -> np.ndarray:
@@ -90,7 +97,7 @@ def victims(dataset: str, n: int, size: int, seed: int = 0, data_dir=None):
             x_all, y_all = mnist_idx.load_mnist(data_dir, "test")
             norm = Normalization(MNIST_MEAN, MNIST_STD)
         elif dataset == "mnist":
-            x_all, y_all = embedded.mnist_5k()
+            x_all, y_all = _mnist_5k()
             norm = Normalization(MNIST_MEAN, MNIST_STD)
         else:
             from support.data import cifar10

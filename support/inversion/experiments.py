@@ -1,9 +1,16 @@
 """The notebook's experiments: dropout-rate sweeps (with ablations), a larger batch, DLG/iDLG.
 
-Every attack on one target gradient (all its starts) is one unit of work,
-cached under ``inversion/attacks`` with a hash of this package's code; units
-that are not cached yet run through the engine in chunks of ``cfg.chunk``
-problems, so an interrupted run loses at most one chunk.
+A sweep's cells are engine runs: the attacks of one setup and model seed, in
+order, grouped into runs of at most ``cfg.chunk`` starts (every start of an
+attack in the same run). The engine advances a run's problems together, the
+small models' by one ``vmap``, whose float32 rounding depends on which
+problems share the run, so the run, not the single attack, is the unit whose
+result is fixed by its coordinates. Cells go through
+:func:`support.core.executor.run_cells` (serial, or one Ray task each) and are
+cached one by one under ``inversion/cells`` with a hash of this package's
+code, so an interrupted run loses at most one cell. Every seed is explicit
+(model initialisation, the client's masks, the attack's starts), so the
+executor's per-cell seeding changes no result.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import pandas as pd
 import torch
 
 from support.core.cache import Cache
+from support.core.executor import run_cells
 from support.core.progress import progress
 
 from .attacks import make_attack, reconstruct_many
@@ -88,46 +96,78 @@ def _jobs(cfg, setup, seed, n_batches, batch_size, rates, attacks, ablation_rate
     ]
 
 
-def _run_missing(cfg, arch, model, todo, x_model, y, norm, batch_size, cache, desc):
-    """Client updates and attacks for the jobs not in the cache, in chunks; each result cached."""
-    shape = (batch_size, *x_model.shape[1:])
+def _chunks(jobs: list, chunk: int) -> list:
+    """``jobs`` in order, grouped into engine runs of at most ``chunk`` starts."""
     chunks, current, size = [], [], 0
-    for job in todo:
-        r = cfg.attack_kwargs(job.attack, arch)["restarts"]
-        if current and size + r > cfg.chunk:
+    for job in jobs:
+        r = job.key["kw"]["restarts"]
+        if current and size + r > chunk:
             chunks.append(current)
             current, size = [], 0
         current.append(job)
         size += r
     if current:
         chunks.append(current)
-    for chunk in progress(chunks, desc=desc):
-        specs = []
-        for job in chunk:
-            set_dropout_rate(model, job.p)
-            sl = slice(job.batch * batch_size, (job.batch + 1) * batch_size)
-            seed = 10_000 * job.seed + 100 * job.batch + int(job.p * 100)
-            job.update = client_update(model, x_model[sl], y[sl], seed=seed)
-            inferred = infer_labels(model, job.update.gradients, batch_size)
-            job.label_acc = label_accuracy(inferred.cpu(), y[sl].cpu())
-            attack = make_attack(
-                job.attack,
-                box=norm.box,
-                seed=1_000 * job.seed + job.batch,
-                **cfg.attack_kwargs(job.attack, arch),
+    return chunks
+
+
+def attack_cell(jobs: list, image_seed: int, data_dir, device: str) -> list:
+    """One cell of a sweep: the client updates and attacks of ``jobs``, solved in one engine run.
+
+    Parameters
+    ----------
+    jobs : list of dict
+        Each attack's key (setup, model options, images, batch size, model
+        seed, p, attack, victim batch, attack options); all share the setup
+        and model seed.
+    image_seed : int
+        Seed of the victim images (:func:`~support.inversion.data.victims`).
+    data_dir : str or None
+        Where MNIST and CIFAR-10 are read from.
+    device : str
+        Torch device.
+
+    Returns
+    -------
+    list of dict
+        What is kept of each attack (see ``_unit``), in the order of ``jobs``.
+    """
+    first = jobs[0]
+    arch, dataset, side = first["setup"]
+    batch_size = first["B"]
+    images, labels, norm = victims(dataset, first["n_images"], side, image_seed, data_dir)
+    dev = torch.device(device)
+    x_model, y = norm.normalize(images).to(dev), labels.to(dev)
+    shape = (batch_size, *x_model.shape[1:])
+    model = build_model(
+        arch, tuple(images.shape[1:]), p=0.0, seed=first["seed"], **first["model"]
+    ).to(dev)
+    todo = [_Job(key, key["seed"], key["p"], key["attack"], key["batch"]) for key in jobs]
+    specs = []
+    for job in todo:
+        set_dropout_rate(model, job.p)
+        sl = slice(job.batch * batch_size, (job.batch + 1) * batch_size)
+        seed = 10_000 * job.seed + 100 * job.batch + int(job.p * 100)
+        job.update = client_update(model, x_model[sl], y[sl], seed=seed)
+        inferred = infer_labels(model, job.update.gradients, batch_size)
+        job.label_acc = label_accuracy(inferred.cpu(), y[sl].cpu())
+        attack = make_attack(
+            job.attack, box=norm.box, seed=1_000 * job.seed + job.batch, **job.key["kw"]
+        )
+        specs.append(
+            dict(
+                attack=attack,
+                gradients=job.update.gradients,
+                labels=y[sl],
+                shape=shape,
+                masks=job.update.masks,
+                p=job.p,
             )
-            specs.append(
-                dict(
-                    attack=attack,
-                    gradients=job.update.gradients,
-                    labels=y[sl],
-                    shape=shape,
-                    masks=job.update.masks,
-                    p=job.p,
-                )
-            )
-        for job, (img, hist) in zip(chunk, reconstruct_many(model, specs)):
-            cache.save(job.key, _unit(job, img, hist, norm))
+        )
+    return [
+        _unit(job, img, hist, norm)
+        for job, (img, hist) in zip(todo, reconstruct_many(model, specs))
+    ]
 
 
 def _unit(job, img, hist, norm) -> dict:
@@ -240,7 +280,7 @@ def dropout_sweep(
     rates, attacks, ablation_rates : sequences, optional
         Default ``cfg.rates``, ``cfg.attacks``, ``cfg.ablation_rates``.
     cache : Cache, optional
-        Default ``Cache("inversion/attacks")``.
+        Where finished cells are kept; default ``Cache("inversion/cells")``.
 
     Returns
     -------
@@ -253,36 +293,36 @@ def dropout_sweep(
     arch, dataset, side = setup
     n_batches = cfg.n_images if n_batches is None else n_batches
     rates = cfg.rates_for(arch) if rates is None else rates
-    cache = cache or Cache("inversion/attacks")
+    cache = cache or Cache("inversion/cells")
     started = time.time()
     images, labels, norm = victims(dataset, n_batches * batch_size, side, seed, data_dir)
-    device = torch.device(device)
-    x_model, y = norm.normalize(images).to(device), labels.to(device)
+    data_dir = None if data_dir is None else str(data_dir)
     label = setup_name(*setup) + (f" B={batch_size}" if batch_size > 1 else "")
     rows, starts, recs, curves = [], [], {}, {}
-    for s in range(seed, seed + cfg.n_seeds):
-        model = build_model(arch, tuple(images.shape[1:]), p=0.0, seed=s, **cfg.model_kwargs(arch))
-        model = model.to(device)
-        jobs = _jobs(
-            cfg,
-            setup,
-            s,
-            n_batches,
-            batch_size,
-            rates,
-            cfg.attacks if attacks is None else attacks,
-            cfg.ablation_rates if ablation_rates is None else ablation_rates,
+    attacks = cfg.attacks if attacks is None else attacks
+    ablation_rates = cfg.ablation_rates if ablation_rates is None else ablation_rates
+    chunks = [
+        chunk
+        for s in range(seed, seed + cfg.n_seeds)
+        for chunk in _chunks(
+            _jobs(cfg, setup, s, n_batches, batch_size, rates, attacks, ablation_rates), cfg.chunk
         )
-        todo = [j for j in jobs if j.key not in cache]
-        _run_missing(cfg, arch, model, todo, x_model, y, norm, batch_size, cache, label)
-        for job in jobs:
-            unit = cache.load(job.key)
+    ]
+    cells = [
+        dict(jobs=[j.key for j in c], image_seed=seed, data_dir=data_dir, device=str(device))
+        for c in chunks
+    ]
+    units = run_cells(
+        attack_cell, cells, cache=cache, desc=label, base_seed=seed, device=str(device)
+    )
+    for chunk, cell_units in zip(chunks, units):
+        for job, unit in zip(chunk, cell_units):
             ref = images[job.batch * batch_size : (job.batch + 1) * batch_size]
             r, st = _score_unit(label, arch, job, unit, ref, norm)
             rows += r
             starts += st
-            recs[(job.p, job.attack, s, job.batch)] = unit["image"]
-            curves[(job.p, job.attack, s, job.batch)] = unit["curve"]
+            recs[(job.p, job.attack, job.seed, job.batch)] = unit["image"]
+            curves[(job.p, job.attack, job.seed, job.batch)] = unit["curve"]
     return SweepResult(
         pd.DataFrame(rows), pd.DataFrame(starts), images, recs, curves, time.time() - started
     )

@@ -59,3 +59,66 @@ def test_degenerate_share():
     inf[:, 0] = np.random.default_rng(0).normal(size=50)
     inf[:, 1] = 1e-17 * np.random.default_rng(1).normal(size=50)  # floating-point noise
     assert degenerate_share(inf) == pytest.approx(0.75)
+
+
+def _tiny_sweep_config():
+    from support.influence.config import config
+
+    return config(
+        "smoke",
+        combos=(("breast_cancer", "lightgbm"),),
+        n_estimators=5,
+        max_train=60,
+        n_test=2,
+        single_fracs=(0.02, 0.05),
+        set_fracs=(0.1,),
+        fix_fracs=(0.1,),
+        ranked=("boostin", "random", "loo"),
+        separate=(),
+        extra=(),
+    )
+
+
+def test_sweep_cells_equal_one_store_over_all_methods_and_resume(tmp_path, monkeypatch):
+    from support.influence.evaluation import single_removal
+    from support.influence.experiments import influence, prepare_pair, run_pairs
+
+    monkeypatch.setenv("SUPPORT_CACHE_DIR", str(tmp_path))
+    log = tmp_path / "executor.log"
+    monkeypatch.setenv("SUPPORT_EXECUTOR_LOG", str(log))
+    monkeypatch.delenv("SUPPORT_EXECUTOR", raising=False)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    cfg = _tiny_sweep_config()
+    np.random.seed(3)  # noqa: NPY002 - the caller's global state must not matter
+    (first,) = run_pairs(cfg)
+    (again,) = run_pairs(cfg)
+    runs = [line.split() for line in log.read_text().splitlines()]
+    assert runs == [
+        ["serial", "support.influence.experiments.run_method", "3", "3"],
+        ["serial", "support.influence.experiments.run_method", "3", "0"],
+    ]
+    assert first["single_removal"].methods == ["boostin", "random", "loo"]
+    assert first["fix_mislabelled"].methods == ["boostin", "random"]  # LOO is not refitted
+    np.testing.assert_array_equal(first["set_removal"].loss, again["set_removal"].loss)
+    # the pre-executor way: one store, every method's influences, one evaluation
+    pair = prepare_pair("breast_cancer", "lightgbm", cfg, seed=1)
+    store = RetrainStore(pair.model, pair.X, pair.y, pair.X_test, pair.key, cache=False)
+    T = len(pair.single)
+    inf = {m: influence(m, pair, store, cfg)[0][:, :T] for m in cfg.methods}
+    base = pair.loss(raw_margin(pair.model, pair.X_test), pair.single)
+    rows, y = pair.single, pair.y_test[pair.single]
+    expected = single_removal(store, inf, rows, y, pair.task, cfg.single_fracs, base)
+    np.testing.assert_array_equal(first["single_removal"].loss, expected.loss)
+    for m in cfg.methods:
+        np.testing.assert_array_equal(first["influence"][m], inf[m])
+
+
+def test_stack_settings_rejects_different_evaluations():
+    from support.influence.evaluation import stack_settings
+
+    a = _setting(np.zeros((3, 2, 2)))
+    b = Setting(["d"], [0.1], [1], np.zeros((1, 2, 1)), base=np.ones(2))
+    with pytest.raises(ValueError, match="parts must be the same evaluation"):
+        stack_settings([a, b])
+    both = stack_settings([a, a])
+    assert both.methods == ["a", "b", "c"] * 2 and both.loss.shape == (6, 2, 2)
