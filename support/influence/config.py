@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..core.profiles import select_profile
+from ..core.validate import check_int
 from .data import EMBEDDED, PAPER_DATASETS
 from .explainers import METHODS
 from .models import LIBRARIES
@@ -85,9 +86,9 @@ class Config:
 
     def __post_init__(self):
         for name in ("n_estimators", "max_leaves", "n_synth", "n_test", "subsample_iter", "n_boot"):
-            _positive_int(name, getattr(self, name), 2 if name == "max_leaves" else 1)
+            check_int(name, getattr(self, name), 2 if name == "max_leaves" else 1)
         for name in ("max_train", "loo_max_n", "leaf_max_n", "cost_trees"):
-            _positive_int(name, getattr(self, name), 0)
+            check_int(name, getattr(self, name), 0)
         if isinstance(self.learning_rate, bool) or not 0 < self.learning_rate <= 1:
             raise ValueError(f"learning_rate must be in (0, 1], got {self.learning_rate!r}")
         for name in ("single_fracs", "set_fracs", "fix_fracs"):
@@ -108,11 +109,6 @@ class Config:
     def methods(self) -> tuple:
         """Every method run: ranked, separate, extra."""
         return (*self.ranked, *self.separate, *self.extra)
-
-
-def _positive_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
 
 
 def _subset(name, values, allowed):

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad
 
+from ..core.validate import check_int
 from .engine import Problem, Settings, prepare, run
 from .labels import infer_labels
 from .masks import dropout_layers, has_dropout, mask_shapes, set_mode, with_mask_dropout
@@ -125,12 +126,7 @@ class _Base:
     needs_masks = False
 
     def __post_init__(self):
-        if (
-            isinstance(self.restarts, bool)
-            or not isinstance(self.restarts, int)
-            or self.restarts < 1
-        ):
-            raise ValueError(f"restarts must be a positive integer, got {self.restarts!r}")
+        check_int("restarts", self.restarts)
         box, self.box = self.box, None
         try:
             self.settings(1)  # validates iterations, lr, tv, schedule, patience... (ValueError)

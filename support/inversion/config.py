@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from support.core.profiles import select_profile
+from support.core.validate import check_int
 
 ARCHS = ("mlp", "cnn", "vit", "resnet18")
 DATASETS = ("mnist", "photographs", "cifar10")
@@ -97,7 +98,7 @@ class InversionConfig:
                 raise ValueError(
                     f"setups: ({arch!r}, {dataset!r}, {side!r}) needs arch in {ARCHS} and dataset in {DATASETS}"
                 )
-            _positive("setups side", side)
+            check_int("setups side", side)
         if not self.setups:
             raise ValueError("setups must not be empty")
         for name, rates in (("rates", self.rates), ("batch_rates", self.batch_rates)):
@@ -112,9 +113,9 @@ class InversionConfig:
             if name not in ATTACK_NAMES:
                 raise ValueError(f"unknown attack {name!r}; choose from {ATTACK_NAMES}")
         for field in ("n_images", "n_seeds", "batch_size", "n_batches", "dlg_iterations", "chunk"):
-            _positive(field, getattr(self, field))
+            check_int(field, getattr(self, field))
         for _, v in (*self.iterations, *self.restarts):
-            _positive("iterations/restarts", v)
+            check_int("iterations/restarts", v)
         for field in ("plateau_patience", "stop_patience"):
             if not 0 < getattr(self, field) <= 1:
                 raise ValueError(
@@ -168,11 +169,6 @@ class InversionConfig:
             "stop_patience": max(1, math.ceil(self.stop_patience * it)),
             "stop_loss": self.stop_loss,
         }
-
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 _PAPER_SETUPS = tuple(

@@ -43,6 +43,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, grad_and_value, vmap
 
+from ..core.validate import check_int
 from .masks import dropout_layers, set_mode, with_mask_dropout
 
 SCHEDULES = ("plateau", "multistep", "constant")
@@ -90,12 +91,6 @@ class Problem:
     resample: bool = False
     mask_reg: float = 0.0
     tag: dict = field(default_factory=dict)
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def _positive_float(name, value, allow_zero=False):
@@ -153,7 +148,7 @@ class Settings:
     strategy: str = "auto"
 
     def __post_init__(self):
-        _positive_int("iterations", self.iterations)
+        check_int("iterations", self.iterations)
         _positive_float("lr", self.lr)
         _positive_float("tv", self.tv, allow_zero=True)
         if self.schedule not in SCHEDULES:
@@ -164,9 +159,9 @@ class Settings:
             raise ValueError(f"milestones must be fractions in (0, 1), got {self.milestones!r}")
         if not 0 < self.factor < 1:
             raise ValueError(f"factor must be in (0, 1), got {self.factor!r}")
-        _positive_int("patience", self.patience)
+        check_int("patience", self.patience)
         if self.stop_patience is not None:
-            _positive_int("stop_patience", self.stop_patience)
+            check_int("stop_patience", self.stop_patience)
         if self.stop_loss is not None:
             _positive_float("stop_loss", self.stop_loss)
 

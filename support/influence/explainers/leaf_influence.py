@@ -23,6 +23,7 @@ import torch
 
 from ...core.progress import progress
 from ...core.runtime import select_device
+from ...core.validate import check_int
 from ..trace import leaf_product
 from ._threads import torch_threads
 from .base import Explainer
@@ -98,12 +99,7 @@ class LeafInfluence(Explainer):
         verbose: bool = False,
         jacobian: str = "diagonal",
     ):
-        if (
-            isinstance(update_set, bool)
-            or not isinstance(update_set, (int, np.integer))
-            or update_set < -1
-        ):
-            raise ValueError(f"update_set must be an int >= -1, got {update_set!r}")
+        check_int("update_set", update_set, -1)
         self.update_set = int(update_set)
         self.atol = check_atol(atol)
         self.device = device

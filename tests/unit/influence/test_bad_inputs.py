@@ -99,8 +99,8 @@ def test_string_labels_work_through_classes_(datasets):
 CONSTRUCTORS = [
     (lambda: BoostIn(leaf_value="exact"), "leaf_value must be one of"),
     (lambda: BoostIn(dtype="float16"), "dtype must be"),
-    (lambda: LeafInfluence(update_set=-2), "update_set must be an int >= -1"),
-    (lambda: LeafInfluence(update_set=True), "update_set must be an int >= -1"),
+    (lambda: LeafInfluence(update_set=-2), "update_set must be an integer >= -1"),
+    (lambda: LeafInfluence(update_set=True), "update_set must be an integer >= -1"),
     (lambda: LeafInfluence(jacobian="half"), "jacobian must be one of"),
     (lambda: LeafInfluence(atol=-1.0), "atol must be a number >= 0"),
     (lambda: LeafInfluence(batch_size=0), "batch_size must be None or an int >= 1"),
@@ -120,8 +120,8 @@ def test_bad_explainer_parameters(build, message):
 
 
 CONFIGS = [
-    (dict(n_estimators=0), "n_estimators must be an int >= 1"),
-    (dict(max_leaves=1), "max_leaves must be an int >= 2"),
+    (dict(n_estimators=0), "n_estimators must be an integer >= 1"),
+    (dict(max_leaves=1), "max_leaves must be an integer >= 2"),
     (dict(n_test=2.5), "n_test must be an int"),
     (dict(learning_rate=0.0), "learning_rate must be in"),
     (dict(single_fracs=(0.02, 0.01)), "single_fracs must be increasing"),

@@ -26,17 +26,17 @@ def victim():
 
 
 ATTACK_ARGS = [
-    (dict(iterations=0), "iterations must be a positive integer, got 0"),
-    (dict(iterations=-5), "iterations must be a positive integer"),
-    (dict(iterations=2.5), "iterations must be a positive integer"),
-    (dict(restarts=0), "restarts must be a positive integer, got 0"),
+    (dict(iterations=0), "iterations must be an integer >= 1, got 0"),
+    (dict(iterations=-5), "iterations must be an integer >= 1"),
+    (dict(iterations=2.5), "iterations must be an integer >= 1"),
+    (dict(restarts=0), "restarts must be an integer >= 1, got 0"),
     (dict(lr=0.0), "lr must be a finite number > 0, got 0.0"),
     (dict(lr=-0.1), "lr must be a finite number > 0"),
     (dict(lr=float("nan")), "lr must be a finite number > 0"),
     (dict(tv=-1.0), "tv must be a finite number >= 0"),
     (dict(schedule="cosine"), "schedule must be one of"),
-    (dict(patience=0), "patience must be a positive integer"),
-    (dict(stop_patience=0), "stop_patience must be a positive integer"),
+    (dict(patience=0), "patience must be an integer >= 1"),
+    (dict(stop_patience=0), "stop_patience must be an integer >= 1"),
     (dict(stop_loss=-1.0), "stop_loss must be a finite number > 0"),
     (dict(factor=1.5), "factor must be in"),
     (dict(milestones=(0.5, 1.2)), "milestones must be fractions"),
@@ -52,7 +52,7 @@ def test_attack_parameters(name, kwargs, message):
 
 
 def test_settings_parameters():
-    with pytest.raises(ValueError, match="iterations must be a positive integer"):
+    with pytest.raises(ValueError, match="iterations must be an integer >= 1"):
         Settings(iterations=0)
 
 
@@ -109,14 +109,14 @@ def test_metrics_of_non_finite_images(metric, value):
 
 
 CONFIG_ARGS = [
-    (dict(n_images=0), "n_images must be a positive integer"),
+    (dict(n_images=0), "n_images must be an integer >= 1"),
     (dict(rates=(0.1, 0.5)), "rates must start at 0"),
     (dict(rates=(0.0, 1.0)), "rates must start at 0 and lie in"),
     (dict(attacks=("ig", "magic")), "unknown attack 'magic'"),
     (dict(setups=(("lenet", "mnist", 28),)), "needs arch in"),
     (dict(setups=(("mlp", "svhn", 28),)), "needs arch in"),
-    (dict(iterations=(("mlp", 0),)), "iterations/restarts must be a positive integer"),
-    (dict(restarts=(("dia", 0),)), "iterations/restarts must be a positive integer"),
+    (dict(iterations=(("mlp", 0),)), "iterations/restarts must be an integer >= 1"),
+    (dict(restarts=(("dia", 0),)), "iterations/restarts must be an integer >= 1"),
     (dict(plateau_patience=0.0), "plateau_patience must be a fraction"),
     (dict(stop_loss=-1.0), "stop_loss must be a float > 0"),
 ]
