@@ -35,6 +35,8 @@ class Dataset:
     mean: torch.Tensor  # (C,)
     std: torch.Tensor  # (C,)
     zca: object = None  # a fitted ZCA when the images are whitened
+    val_images: torch.Tensor | None = None  # held out from the training split (0 images if none)
+    val_labels: torch.Tensor | None = None
 
     @property
     def classes(self) -> int:
@@ -59,6 +61,7 @@ def load(
     size: int = 0,
     zca: bool = False,
     zca_eps: float = 0.1,
+    val_fraction: float = 0.0,
 ) -> Dataset:
     """Load data set ``name`` (one of :data:`DATASETS`): standardised per channel, or ZCA-whitened.
 
@@ -73,6 +76,9 @@ def load(
         Resize to ``size x size`` (0 = native; ``animal_shapes`` only).
     zca, zca_eps : bool, float
         Whiten [0, 1] pixels with a ZCA fitted on the training set (MTT), instead of standardising.
+    val_fraction : float
+        Fraction of the training split held out (stratified, ``seed``) as a validation set, on
+        which hyper-parameters such as the random baseline's rate are chosen; in [0, 1).
 
     Raises
     ------
@@ -83,6 +89,8 @@ def load(
     """
     from sklearn.model_selection import train_test_split
 
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"val_fraction must lie in [0, 1), got {val_fraction!r}")
     if size and name != "animal_shapes":
         raise ValueError(
             f"size must be 0 (native) for {name!r}; only animal_shapes is resized, got {size!r}"
@@ -114,27 +122,41 @@ def load(
         parts = [Xtr, Xte, ytr, yte]
     else:
         raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
-    Xtr, Xte, ytr, yte = (torch.as_tensor(np.asarray(p)) for p in parts)
+    Xtr, Xte, ytr, yte = (np.asarray(p) for p in parts)
+    Xva, yva = Xtr[:0], ytr[:0]
+    if val_fraction:
+        Xtr, Xva, ytr, yva = train_test_split(
+            Xtr, ytr, test_size=val_fraction, stratify=ytr, random_state=seed
+        )
+    Xtr, Xte, Xva, ytr, yte, yva = (torch.as_tensor(p) for p in (Xtr, Xte, Xva, ytr, yte, yva))
     if zca:
         zero, one = torch.zeros(Xtr.shape[1]), torch.ones(Xtr.shape[1])
-        return whiten(
-            Dataset(name, Xtr.float(), ytr.long(), Xte.float(), yte.long(), zero, one), zca_eps
-        )
+        ds = Dataset(name, Xtr.float(), ytr.long(), Xte.float(), yte.long(), zero, one)
+        return whiten(ds, zca_eps, Xva.float(), yva.long())
     mean = Xtr.mean((0, 2, 3))
     std = Xtr.std((0, 2, 3))
     view = (1, -1, 1, 1)
     norm = lambda x: ((x - mean.view(view)) / std.view(view)).float()  # noqa: E731
-    return Dataset(name, norm(Xtr), ytr.long(), norm(Xte), yte.long(), mean, std)
+    return Dataset(
+        name, norm(Xtr), ytr.long(), norm(Xte), yte.long(), mean, std, None, norm(Xva), yva.long()
+    )
 
 
-def whiten(ds: Dataset, eps: float = 0.1) -> Dataset:
-    """ZCA-whiten train and test images with a transform fitted on the training set.
+def whiten(
+    ds: Dataset,
+    eps: float = 0.1,
+    val_images: torch.Tensor | None = None,
+    val_labels: torch.Tensor | None = None,
+) -> Dataset:
+    """ZCA-whiten train, test (and validation) images with a transform fitted on the training set.
 
     MTT (CIFAR) fits on [0, 1] pixels; :func:`load` with ``zca=True`` does that.
     """
     from .zca import ZCA
 
     zca = ZCA(eps).fit(ds.train_images)
+    if val_images is None:
+        val_images, val_labels = ds.train_images[:0], ds.train_labels[:0]
     return Dataset(
         ds.name,
         zca.transform(ds.train_images),
@@ -144,4 +166,6 @@ def whiten(ds: Dataset, eps: float = 0.1) -> Dataset:
         ds.mean,
         ds.std,
         zca,
+        zca.transform(val_images) if len(val_images) else val_images,
+        val_labels,
     )

@@ -40,10 +40,13 @@ class Accuracies(NamedTuple):
         After the last epoch (MTT's protocol; the primary number).
     best : torch.Tensor
         Best over tests every ``test_every`` epochs and the last one (AST's code reports this).
+    val : torch.Tensor or None
+        Final accuracy on the validation set, when one was given (to choose hyper-parameters).
     """
 
     final: torch.Tensor
     best: torch.Tensor
+    val: torch.Tensor | None = None
 
 
 def evaluate(
@@ -58,6 +61,8 @@ def evaluate(
     seed: int = 0,
     test_every: int = 20,
     device: torch.device | str = "cpu",
+    val_images: torch.Tensor | None = None,
+    val_labels: torch.Tensor | None = None,
 ) -> Accuracies:
     """Test accuracy of ``n_nets`` fresh networks trained on each of ``S`` sets: final and best.
 
@@ -78,11 +83,13 @@ def evaluate(
     test_every : int
         Epochs between the tests that give :attr:`Accuracies.best` (AST's code: 20).
     device : torch.device or str
+    val_images, val_labels : torch.Tensor, optional
+        A validation set also scored after the last epoch (``Accuracies.val``).
 
     Returns
     -------
     Accuracies
-        ``final`` and ``best``, each ``(S, n_nets)``.
+        ``final`` and ``best``, each ``(S, n_nets)`` (and ``val`` when a validation set is given).
     """
     check_positive_int("n_nets", n_nets)
     check_positive_int("test_every", test_every)
@@ -116,4 +123,8 @@ def evaluate(
     )
     acc = accuracy(spec, final, test_images, test_labels)
     best = torch.maximum(best, acc)
-    return Accuracies(acc.reshape(S, n_nets).cpu(), best.reshape(S, n_nets).cpu())
+    val = None
+    if val_images is not None:
+        spec.check_images(val_images, "val_images")
+        val = accuracy(spec, final, val_images, val_labels).reshape(S, n_nets).cpu()
+    return Accuracies(acc.reshape(S, n_nets).cpu(), best.reshape(S, n_nets).cpu(), val)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 import torch
@@ -22,8 +22,6 @@ from .train import accuracy
 EXPERT_LABELS = {"plain": "plain (MTT)", "smooth": "smooth (AST)", "momentum": "momentum only"}
 # Undistilled baselines evaluated beside the distilled sets: name -> variant whose initial images they are.
 BASELINES = {"Random real": "MTT", "k-means real": "+rep. init"}
-# Variants distilled at the IPCs other than the ablation's.
-EXTRA_VARIANTS = ("MTT", "AST (all)")
 
 
 def expert_sets(
@@ -211,7 +209,7 @@ def run_distillations(
     """Every distillation of the profile, one batch per IPC (``cfg.runs``), each cached whole.
 
     The run at ``cfg.ablation_ipc`` distils every variant of
-    :func:`~.ablation.ablation_variants`; the others MTT and AST (all).
+    :func:`~.ablation.ablation_variants`; the others ``cfg.extra_variants``.
 
     Parameters
     ----------
@@ -235,7 +233,7 @@ def run_distillations(
     for dcfg in cfg.runs:
         variants = ablation_variants()
         if dcfg.ipc != cfg.ablation_ipc:
-            variants = [v for v in variants if v.name in EXTRA_VARIANTS]
+            variants = [v for v in variants if v.name in cfg.extra_variants]
         key = run_key(spec, data, experts, variants, dcfg, seeds)
         res = cache.get_or_compute(
             key,
@@ -277,6 +275,10 @@ class Evaluation:
         ``(S, n_nets)`` final-epoch test accuracies in [0, 1] (MTT's protocol, primary).
     best : torch.Tensor
         ``(S, n_nets)`` best test accuracies over the evaluation (as AST's code reports).
+    baseline_lrs : dict
+        Per baseline, the evaluation rate chosen on the validation set (its rows use it).
+    lr_grid : DataFrame or None
+        Per baseline and rate of the grid, mean validation and test accuracy (%) over seeds.
     """
 
     ipc: int
@@ -284,6 +286,8 @@ class Evaluation:
     seeds: list[int]
     acc: torch.Tensor
     best: torch.Tensor
+    baseline_lrs: dict[str, float] = field(default_factory=dict)
+    lr_grid: pd.DataFrame | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -323,6 +327,41 @@ class Evaluation:
         return pd.DataFrame.from_dict(rows, orient="index").round(2)
 
 
+def baseline_sets(cfg: Profile, res: DistillResult):
+    """The undistilled baselines of ``res`` at every rate of ``cfg.random_lrs``.
+
+    Returns
+    -------
+    list of (str, float, list of int)
+        Per (baseline, rate): its name, the rate and the members of ``res`` whose initial images it is.
+    """
+    return [
+        (name, lr, res.rows(variant))
+        for name, variant in BASELINES.items()
+        if variant in res.names
+        for lr in cfg.random_lrs
+    ]
+
+
+def choose_rates(blocks, val: torch.Tensor, test: torch.Tensor) -> tuple[dict, pd.DataFrame]:
+    """Per baseline, the rate of highest mean validation accuracy, and the grid's table (%)."""
+    rows, start = [], 0
+    for name, lr, members in blocks:
+        stop = start + len(members)
+        rows.append(
+            {
+                "baseline": name,
+                "lr": lr,
+                "val": 100 * float(val[start:stop].double().mean()),
+                "test": 100 * float(test[start:stop].double().mean()),
+            }
+        )
+        start = stop
+    grid = pd.DataFrame(rows)
+    chosen = {n: float(g.loc[g["val"].idxmax(), "lr"]) for n, g in grid.groupby("baseline")}
+    return chosen, grid.set_index(["baseline", "lr"]).round(2)
+
+
 def evaluate_run(
     cfg: Profile,
     data: Dataset,
@@ -335,15 +374,18 @@ def evaluate_run(
 
     The baselines (:data:`BASELINES`) are the initial images of the variant
     they name, present in ``run``: random real images (MTT's start) and, where
-    the run has ``"+rep. init"``, the k-means-selected real images. They are
-    trained with the plain experts' rate; distilled sets with their learned rate.
-    All sets share the evaluation networks' initialisations (``seed``).
+    the run has ``"+rep. init"``, the k-means-selected real images. Each is
+    trained at every rate of ``cfg.random_lrs`` and reported at the rate of best
+    mean accuracy on the validation split (never the test set); distilled sets
+    are trained at their learned rate. All sets share the evaluation networks'
+    initialisations (``seed``) and train in one batch.
 
     Parameters
     ----------
     cfg : Profile
-        ``eval_epochs``, ``eval_nets``, ``augment`` and ``expert_lr`` are used.
+        ``eval_epochs``, ``eval_nets``, ``augment`` and ``random_lrs`` are used.
     data : Dataset
+        Needs a validation split when ``cfg.random_lrs`` has more than one rate.
     spec : ConvNetSpec
     run : Distillation
     seed : int
@@ -356,20 +398,20 @@ def evaluate_run(
         Baseline rows first, then the distilled members in ``run``'s order.
     """
     res = run.result
-    sets, lrs, names, seeds = [], [], [], []
-    for name, variant in BASELINES.items():
-        if variant not in res.names:
-            continue
-        rows = res.rows(variant)
-        sets.append(res.init_images[rows])
-        lrs.append(torch.full((len(rows),), cfg.expert_lr))
-        names += [name] * len(rows)
-        seeds += [res.seeds[i] for i in rows]
+    blocks = baseline_sets(cfg, res)
+    if len(cfg.random_lrs) > 1 and (data.val_images is None or not len(data.val_images)):
+        raise ValueError(
+            f"random_lrs={cfg.random_lrs} is a grid to choose from on a validation split; "
+            "load the data with val_fraction > 0"
+        )
+    sets = [res.init_images[m] for _, _, m in blocks] + [res.images]
+    lrs = [torch.full((len(m),), lr) for _, lr, m in blocks] + [res.lr]
+    has_val = data.val_images is not None and len(data.val_images) > 0
     acc = evaluate(
         spec,
-        torch.cat([*sets, res.images]),
+        torch.cat(sets),
         res.labels,
-        torch.cat([*lrs, res.lr]),
+        torch.cat(lrs),
         data.test_images,
         data.test_labels,
         eval_config(cfg.eval_epochs, augment=cfg.augment),
@@ -377,8 +419,29 @@ def evaluate_run(
         seed=seed,
         test_every=cfg.eval_test_every,
         device=device,
+        val_images=data.val_images if has_val else None,
+        val_labels=data.val_labels if has_val else None,
     )
-    return Evaluation(run.config.ipc, names + res.names, seeds + res.seeds, acc.final, acc.best)
+    n_base = sum(len(m) for _, _, m in blocks)
+    val = acc.val if has_val else torch.zeros_like(acc.final)
+    chosen, grid = choose_rates(blocks, val[:n_base].mean(1), acc.final[:n_base].mean(1))
+    keep, names, seeds, start = [], [], [], 0
+    for name, lr, members in blocks:
+        if lr == chosen[name]:
+            keep += range(start, start + len(members))
+            names += [name] * len(members)
+            seeds += [res.seeds[i] for i in members]
+        start += len(members)
+    keep += range(n_base, n_base + len(res.names))
+    return Evaluation(
+        run.config.ipc,
+        names + res.names,
+        seeds + res.seeds,
+        acc.final[keep],
+        acc.best[keep],
+        chosen,
+        grid,
+    )
 
 
 def evaluate_runs(
@@ -391,6 +454,13 @@ def evaluate_runs(
 ) -> list[Evaluation]:
     """:func:`evaluate_run` of each of ``runs``, in order, with the same ``seed``."""
     return [evaluate_run(cfg, data, spec, run, seed, device) for run in runs]
+
+
+def rate_grids(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
+    """The undistilled baselines' validation and test accuracy at each evaluation rate, per IPC."""
+    grids = [e.lr_grid for e in evaluations if e.lr_grid is not None]
+    keys = [f"IPC {e.ipc}" for e in evaluations if e.lr_grid is not None]
+    return pd.concat(grids, keys=keys)
 
 
 def ablation_tables(

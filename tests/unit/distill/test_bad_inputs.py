@@ -129,8 +129,21 @@ def test_evaluate_rejects_bad_rates_and_data():
         ({"ablation_ipc": 3}, "ablation_ipc must be one of the runs' distinct IPCs"),
         ({"expert_epochs": 4}, "matches up to expert epoch 6 .* expert_epochs=4 is too few"),
         ({"image_size": -1}, "image_size must be an integer >= 0"),
+        ({"val_fraction": 1.0}, "val_fraction must lie in \\[0, 1\\), got 1.0"),
+        ({"val_fraction": -0.1}, "val_fraction must lie in \\[0, 1\\)"),
+        ({"random_lrs": ()}, "random_lrs must be a non-empty tuple of rates > 0, got \\(\\)"),
+        ({"random_lrs": (0.05, 0.0)}, "random_lrs must be a non-empty tuple of rates > 0"),
+        ({"val_fraction": 0.0}, "random_lrs=.* validation split; val_fraction must be > 0"),
+        ({"extra_variants": ("MTT", "DM")}, "extra_variants must be among"),
     ],
 )
 def test_profile_rejects(override, message):
     with pytest.raises(ValueError, match=message):
         config("cpu", **override)
+
+
+def test_load_rejects_a_bad_validation_fraction():
+    from support.distill.data import load
+
+    with pytest.raises(ValueError, match="val_fraction must lie in \\[0, 1\\), got 1.5"):
+        load("digits", val_fraction=1.5)

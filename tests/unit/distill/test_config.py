@@ -46,5 +46,12 @@ def test_equal_effective_step_and_windows_before_decay(name):
 def test_cpu_profile_is_the_animal_shapes_testbed():
     cfg = config("cpu")
     assert cfg.dataset == "animal_shapes" and cfg.image_size == 16
-    r = cfg.run(cfg.ablation_ipc)
-    assert (r.ipc, r.syn_steps, r.expert_epochs, r.batch_syn, r.lr_img) == (10, 10, 2, 25, 100.0)
+    assert cfg.ablation_ipc == 1 and cfg.extra_variants == ("MTT",)
+    one, ten = cfg.run(1), cfg.run(10)
+    # IPC 1: MTT's C10 IPC-1 row (M, T+, lr_img, lr_lr, all images) with the README's N = 20
+    assert (one.syn_steps, one.expert_epochs, one.max_start_epoch, one.batch_syn) == (20, 2, 2, 0)
+    assert (one.lr_img, one.lr_lr) == (100.0, 1e-7)
+    # IPC 10: the reference's N = 30, M = 2, lr_img 100, lr_lr 1e-5
+    assert (ten.syn_steps, ten.expert_epochs, ten.lr_img, ten.lr_lr) == (30, 2, 100.0, 1e-5)
+    # converged evaluation; random subsets at a validation-chosen rate
+    assert cfg.eval_epochs >= 500 and cfg.val_fraction > 0 and len(cfg.random_lrs) > 1
