@@ -68,8 +68,9 @@ def run_cells(
     base_seed: int = 0,
     device: str = "cpu",
     backend: str = "auto",
+    shared: Mapping[str, Any] | None = None,
 ) -> list[Any]:
-    """Run ``fn(**cell)`` for every cell and return the results in cell order.
+    """Run ``fn(**cell, **shared)`` for every cell and return the results in cell order.
 
     Parameters
     ----------
@@ -88,6 +89,11 @@ def run_cells(
         ``"cuda..."`` makes each Ray task ask for one GPU; otherwise one CPU.
     backend : {"auto", "serial", "ray"}
         See the module docstring.
+    shared : mapping, optional
+        Bulky inputs every cell receives as keyword arguments (a data set,
+        expert trajectories). They are neither hashed nor mixed into the seed,
+        so put a fingerprint of them in each cell; on Ray they are stored once
+        in the object store, not shipped with every task.
 
     Returns
     -------
@@ -95,6 +101,10 @@ def run_cells(
         ``fn``'s result for each cell, in the order of ``cells``.
     """
     cells = [dict(c) for c in cells]
+    shared = dict(shared or {})
+    clash = sorted(set(shared).intersection(set().union(*cells)))
+    if clash:
+        raise ValueError(f"shared names {clash} are also cell coordinates; rename one of them")
     keys = [{"fn": f"{fn.__module__}.{fn.__qualname__}", "cell": c} for c in cells]
     results: dict[int, Any] = {}
     if cache is not None:
@@ -118,7 +128,7 @@ def run_cells(
         from . import ray_backend
 
         for i, value in progress(
-            ray_backend.run(fn, [(i, cells[i], seeds[i]) for i in todo], device),
+            ray_backend.run(fn, [(i, cells[i], seeds[i]) for i in todo], device, shared),
             desc=desc,
             total=len(todo),
         ):
@@ -126,7 +136,7 @@ def run_cells(
     else:
         for i in progress(todo, desc=desc, total=len(todo)):
             with _caller_rng_preserved():
-                store(i, seeded_call(fn, cells[i], seeds[i]))
+                store(i, seeded_call(fn, cells[i], seeds[i], shared))
     return [results[i] for i in range(len(cells))]
 
 
@@ -152,7 +162,12 @@ def _caller_rng_preserved():
         torch.set_rng_state(states[2])
 
 
-def seeded_call(fn: Callable[..., Any], cell: Mapping[str, Any], seed: int) -> Any:
-    """Seed every generator from ``seed``, then call ``fn(**cell)``."""
+def seeded_call(
+    fn: Callable[..., Any],
+    cell: Mapping[str, Any],
+    seed: int,
+    shared: Mapping[str, Any] | None = None,
+) -> Any:
+    """Seed every generator from ``seed``, then call ``fn(**cell, **shared)``."""
     seed_everything(seed)
-    return fn(**cell)
+    return fn(**cell, **(shared or {}))

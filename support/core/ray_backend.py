@@ -63,26 +63,31 @@ def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
 
 
 def run(
-    fn: Callable[..., Any], jobs: Sequence[tuple[int, dict, int]], device: str
+    fn: Callable[..., Any],
+    jobs: Sequence[tuple[int, dict, int]],
+    device: str,
+    shared: dict | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """Submit one task per ``(index, cell, seed)``; yield ``(index, result)`` as each finishes.
 
     A task asks for one GPU when ``device`` is CUDA and one CPU otherwise.
+    ``shared`` is put in the object store once; Ray hands every task its value.
     """
     ray = connect()
     from .executor import seeded_call
 
     resources = {"num_gpus": 1} if str(device).startswith("cuda") else {"num_cpus": 1}
     remote = ray.remote(**resources)(_task)
-    pending = {remote.remote(fn, cell, seed, seeded_call): i for i, cell, seed in jobs}
+    shared_ref = ray.put(dict(shared or {}))
+    pending = {remote.remote(fn, cell, seed, seeded_call, shared_ref): i for i, cell, seed in jobs}
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         for ref in done:
             yield pending.pop(ref), ray.get(ref)
 
 
-def _task(fn, cell, seed, call):
+def _task(fn, cell, seed, call, shared):
     from .runtime import limit_threads
 
     limit_threads(int(os.environ.get("SUPPORT_THREADS", "1")))
-    return call(fn, cell, seed)
+    return call(fn, cell, seed, shared)

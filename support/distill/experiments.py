@@ -1,14 +1,27 @@
-"""The notebook's experiments: expert sets and their smoothness, the distillations (ablation and further IPCs), evaluation."""
+"""The notebook's experiments: expert sets and their smoothness, the distillations (ablation and further IPCs), evaluation.
+
+Each sweep goes through :func:`support.core.executor.run_cells`, serially or
+as Ray tasks. Its cells: one expert kind (its epochs are cached one by one
+under ``distill/experts`` where the cell runs), one batched distillation per
+IPC (all variants x seeds together, as the batched inner loop's rounding
+depends on which runs share a batch), and one evaluation per distillation;
+the last two are cached per cell under ``distill/cells``. The data and the
+expert trajectories travel as the executor's unhashed ``shared`` inputs, with
+their fingerprints in the cells. Every seed is explicit (initialisations,
+data order, augmentation, evaluation networks), so the executor's per-cell
+seeding changes no result.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pandas as pd
 import torch
 
 from ..core.cache import Cache
+from ..core.executor import run_cells
 from .ablation import Effect, ablation_variants, paired_effect, smoothness, summarise
 from .config import Profile
 from .convnet import ConvNetSpec
@@ -73,19 +86,27 @@ def expert_sets(
             grad_penalty=0.0,
         ),
     }
-    return {
-        kind: train_experts(
-            spec,
-            data.train_images,
-            data.train_labels,
-            sgd,
-            cfg.n_experts,
-            seed=seed,
-            cache=cache,
-            device=device,
-        )
-        for kind, sgd in kinds.items()
-    }
+    cells = [
+        {
+            "sgd": sgd,
+            "n_experts": cfg.n_experts,
+            "spec": spec,
+            "seed": seed,
+            "device": str(device),
+            "data": data_fingerprint(data.train_images, data.train_labels),
+        }
+        for sgd in kinds.values()
+    ]
+    shared = {"images": data.train_images, "labels": data.train_labels, "cache": cache}
+    trained = run_cells(_expert_cell, cells, desc="expert kinds", device=str(device), shared=shared)
+    return dict(zip(kinds, trained))
+
+
+def _expert_cell(sgd, n_experts, spec, seed, device, data, images, labels, cache) -> ExpertSet:
+    """One cell of :func:`expert_sets`: one kind's experts (``data`` is the fingerprint of ``images``)."""
+    return train_experts(
+        spec, images, labels, sgd, n_experts, seed=seed, cache=cache, device=device
+    )
 
 
 @dataclass
@@ -183,18 +204,26 @@ class Distillation:
         )
 
 
-def run_key(spec, data, experts, variants, dcfg, seeds) -> dict:
-    """Cache key of one distillation: its settings, variants, seeds, data and expert trajectories."""
+def run_cell(spec, data, experts, variants, dcfg, seeds, device) -> dict:
+    """The executor cell of one distillation: settings, variants, seeds and inputs' fingerprints."""
     return {
-        "spec": asdict(spec),
-        "config": asdict(dcfg),
-        "variants": [asdict(v) for v in variants],
+        "spec": spec,
+        "dcfg": dcfg,
+        "variants": list(variants),
         "seeds": list(seeds),
+        "device": str(device),
         "data": data_fingerprint(data.train_images, data.train_labels),
-        "experts": {
+        "expert_trajectories": {
             k: data_fingerprint(e.trajectories, torch.zeros(1)) for k, e in experts.items()
         },
     }
+
+
+def _distill_cell(
+    spec, dcfg, variants, seeds, device, data, expert_trajectories, images, labels, experts
+) -> DistillResult:
+    """One cell of :func:`run_distillations` (``data`` and ``expert_trajectories`` are fingerprints)."""
+    return distill(spec, images, labels, experts, variants, dcfg, seeds, device)
 
 
 def run_distillations(
@@ -221,28 +250,25 @@ def run_distillations(
     seeds : sequence of int
     device : torch.device or str
     cache : Cache, optional
-        Defaults to ``Cache("distill/runs")`` (its keys carry a hash of ``support.distill``).
+        Defaults to ``Cache("distill/cells")`` (its keys carry a hash of ``support.distill``).
 
     Returns
     -------
     list of Distillation
         In the order of ``cfg.runs``.
     """
-    cache = Cache("distill/runs") if cache is None else cache
-    out = []
+    cache = Cache("distill/cells") if cache is None else cache
+    cells = []
     for dcfg in cfg.runs:
         variants = ablation_variants()
         if dcfg.ipc != cfg.ablation_ipc:
             variants = [v for v in variants if v.name in cfg.extra_variants]
-        key = run_key(spec, data, experts, variants, dcfg, seeds)
-        res = cache.get_or_compute(
-            key,
-            lambda v=variants, d=dcfg: distill(
-                spec, data.train_images, data.train_labels, experts, v, d, seeds, device
-            ),
-        )
-        out.append(Distillation(dcfg, list(seeds), res))
-    return out
+        cells.append(run_cell(spec, data, experts, variants, dcfg, seeds, device))
+    shared = {"images": data.train_images, "labels": data.train_labels, "experts": dict(experts)}
+    results = run_cells(
+        _distill_cell, cells, cache=cache, desc="distillations", device=str(device), shared=shared
+    )
+    return [Distillation(d, list(seeds), r) for d, r in zip(cfg.runs, results)]
 
 
 def describe_runs(runs: Sequence[Distillation]) -> str:
@@ -452,8 +478,42 @@ def evaluate_runs(
     seed: int,
     device: torch.device | str = "cpu",
 ) -> list[Evaluation]:
-    """:func:`evaluate_run` of each of ``runs``, in order, with the same ``seed``."""
-    return [evaluate_run(cfg, data, spec, run, seed, device) for run in runs]
+    """:func:`evaluate_run` of each of ``runs``, in order, with the same ``seed``.
+
+    One executor cell per run, cached under ``distill/cells``.
+    """
+    cells = [
+        {
+            "cfg": cfg,
+            "spec": spec,
+            "seed": seed,
+            "device": str(device),
+            "index": i,
+            "data": data_fingerprint(data.test_images, data.test_labels),
+            "val": data_fingerprint(*_val_split(data)),
+            "run": data_fingerprint(run.result.images, run.result.lr),
+        }
+        for i, run in enumerate(runs)
+    ]
+    return run_cells(
+        _evaluate_cell,
+        cells,
+        cache=Cache("distill/cells"),
+        desc="evaluations",
+        device=str(device),
+        shared={"dataset": data, "runs": list(runs)},
+    )
+
+
+def _val_split(data: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    if data.val_images is None:
+        return torch.zeros(0), torch.zeros(0)
+    return data.val_images, data.val_labels
+
+
+def _evaluate_cell(cfg, spec, seed, device, index, data, val, run, dataset, runs) -> Evaluation:
+    """One cell of :func:`evaluate_runs` (``data``, ``val`` and ``run`` are fingerprints)."""
+    return evaluate_run(cfg, dataset, spec, runs[index], seed, device)
 
 
 def rate_grids(evaluations: Sequence[Evaluation]) -> pd.DataFrame:

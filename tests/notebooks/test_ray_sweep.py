@@ -12,7 +12,12 @@ from .conftest import execute
 pytest.importorskip("ray", reason="the Ray executor is the optional [cluster] extra")
 
 # The notebooks whose sweeps go through support.core.executor.run_cells.
-NOTEBOOKS = ("01_gbdt_influence", "02_matrix_sensing", "03_dropout_inversion")
+NOTEBOOKS = (
+    "01_gbdt_influence",
+    "02_matrix_sensing",
+    "03_dropout_inversion",
+    "04_dataset_distillation",
+)
 
 
 def _smoke(tmp_path, monkeypatch, notebook_name: str, name: str, executor: str) -> dict:

@@ -19,6 +19,11 @@ def noisy_cell(scale: float, index: int) -> list[float]:
     return [scale * float(np.random.rand()), float(torch.rand(()))]  # noqa: NPY002 (global RNG on purpose)
 
 
+def shifted_cell(scale: float, index: int, offset: np.ndarray) -> float:
+    """A cell that also takes a shared (unhashed) input."""
+    return scale * index + float(offset.sum())
+
+
 def failing_cell(index: int) -> int:
     if index == 2:
         raise KeyboardInterrupt("killed")
@@ -56,6 +61,21 @@ def test_interrupted_sweep_resumes_from_finished_cells(tmp_path):
     assert calls == [2, 3]
 
 
+def test_shared_inputs_reach_every_cell_without_entering_the_key(tmp_path):
+    cache = Cache("executor-shared", root=tmp_path)
+    first = run_cells(
+        shifted_cell, CELLS, cache=cache, backend="serial", shared={"offset": np.ones(3)}
+    )
+    assert first == [3.0, 5.0, 9.0, 15.0]
+    # Shared inputs are not part of the key: the caller fingerprints them in the cells.
+    again = run_cells(
+        shifted_cell, CELLS, cache=cache, backend="serial", shared={"offset": np.zeros(3)}
+    )
+    assert again == first
+    with pytest.raises(ValueError, match=r"shared names \['index'\] are also cell coordinates"):
+        run_cells(shifted_cell, CELLS, backend="serial", shared={"index": 1, "offset": 0})
+
+
 def test_backend_choice_and_errors(monkeypatch):
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     monkeypatch.delenv("SUPPORT_EXECUTOR", raising=False)
@@ -75,7 +95,9 @@ ray = pytest.importorskip("ray", reason="the Ray executor is an optional extra (
 def test_local_ray_equals_serial():
     script = (
         "from support.core.executor import run_cells\n"
-        "from tests.unit.core.test_executor import CELLS, noisy_cell\n"
+        "import numpy as np\n"
+        "from tests.unit.core.test_executor import CELLS, noisy_cell, shifted_cell\n"
+        "print(run_cells(shifted_cell, CELLS, backend='ray', shared={'offset': np.ones(3)}))\n"
         "print(run_cells(noisy_cell, CELLS, backend='ray'))\n"
     )
     env = {**os.environ, "SUPPORT_RAY_CPUS": "2", "RAY_ADDRESS": ""}
@@ -83,9 +105,10 @@ def test_local_ray_equals_serial():
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.strip().splitlines()[-1] == str(
-        run_cells(noisy_cell, CELLS, backend="serial")
-    )
+    assert out.stdout.strip().splitlines()[-2:] == [
+        str([3.0, 5.0, 9.0, 15.0]),
+        str(run_cells(noisy_cell, CELLS, backend="serial")),
+    ]
 
 
 def test_ray_address_pointing_nowhere_is_a_clear_error():
