@@ -63,7 +63,7 @@ test-unit: setup
 	$(PY) -m pytest -q tests/unit
 
 test-notebooks: setup
-	SUPPORT_NOTEBOOKS='$(NB)' $(PY) -m pytest -q tests/notebooks tests/test_environment.py
+	SUPPORT_NOTEBOOKS='$(NB)' $(PY) -m pytest -q tests/notebooks tests/test_environment.py tests/test_readme.py
 
 # nbval re-executes the committed notebooks from an empty cache; their figures
 # go to build/ so a test run never rewrites figures/. Then every re-run value
