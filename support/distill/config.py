@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.profiles import select_profile
+from ..core.validate import check_int, check_positive
 from .ablation import ablation_variants
 from .augment import FAMILIES, check_families
 from .data import DATASETS
 from .distill import DistillConfig
-from .validate import check_positive, check_positive_int
 
 SMOOTH_MOMENTUM = 0.9  # AST's smooth experts: SGD with momentum 0.9
 
@@ -106,9 +106,9 @@ class Profile:
                 f"image_size must be an integer >= 0 (0 = native), got {self.image_size!r}"
             )
         for name in ("width", "depth", "n_experts", "expert_epochs", "expert_batch", "clip_epochs"):
-            check_positive_int(name, getattr(self, name))
+            check_int(name, getattr(self, name))
         for name in ("seeds", "eval_nets", "eval_epochs", "eval_test_every", "full_epochs"):
-            check_positive_int(name, getattr(self, name))
+            check_int(name, getattr(self, name))
         check_positive("expert_lr", self.expert_lr)
         if not 0 <= self.val_fraction < 1:
             raise ValueError(f"val_fraction must lie in [0, 1), got {self.val_fraction!r}")

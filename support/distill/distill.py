@@ -32,12 +32,12 @@ import torch
 import torch.nn.functional as F
 
 from ..core.progress import progress as _progress
+from ..core.validate import check_finite, check_fraction, check_int, check_positive
 from . import augment as aug
 from .convnet import ConvNetSpec, forward
 from .experts import ExpertSet
 from .init import check_ipc, class_labels, expert_logits, kmeans_indices, random_indices
 from .matching import matching_loss
-from .validate import check_finite, check_fraction, check_positive, check_positive_int
 
 INITS = ("real", "kmeans")
 INTERMEDIATE = ("off", "uniform", "adaptive")
@@ -144,7 +144,7 @@ class DistillConfig:
 
     def __post_init__(self):
         for name in ("ipc", "iterations", "syn_steps", "expert_epochs", "max_start_epoch"):
-            check_positive_int(name, getattr(self, name))
+            check_int(name, getattr(self, name))
         for name in ("lr_img", "lr_lr", "min_lr"):
             check_positive(name, getattr(self, name))
         if self.lr_init is not None:

@@ -6,9 +6,9 @@ from typing import NamedTuple
 
 import torch
 
+from ..core.validate import check_finite, check_int
 from .convnet import ConvNetSpec, init_params
 from .train import SGDConfig, accuracy, train
-from .validate import check_finite, check_positive_int
 
 
 def eval_config(
@@ -91,8 +91,8 @@ def evaluate(
     Accuracies
         ``final`` and ``best``, each ``(S, n_nets)`` (and ``val`` when a validation set is given).
     """
-    check_positive_int("n_nets", n_nets)
-    check_positive_int("test_every", test_every)
+    check_int("n_nets", n_nets)
+    check_int("test_every", test_every)
     if images.dim() == 4:
         images = images[None]
     spec.check_images(images, "images")

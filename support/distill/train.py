@@ -15,9 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..core.validate import check_finite, check_fraction, check_positive
 from . import augment as aug
 from .convnet import ConvNetSpec, forward
-from .validate import check_finite, check_fraction, check_positive
 
 
 @dataclass(frozen=True)

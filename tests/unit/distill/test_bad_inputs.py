@@ -17,9 +17,9 @@ BASE = dict(
 )
 
 CONFIG_CASES = [
-    ({"ipc": 0}, "ipc must be a positive integer, got 0"),
-    ({"ipc": -1}, "ipc must be a positive integer"),
-    ({"ipc": 1.5}, "ipc must be a positive integer"),
+    ({"ipc": 0}, "ipc must be an integer >= 1, got 0"),
+    ({"ipc": -1}, "ipc must be an integer >= 1"),
+    ({"ipc": 1.5}, "ipc must be an integer >= 1"),
     ({"lr_img": 0.0}, "lr_img must be a finite number > 0, got 0.0"),
     ({"lr_img": -100.0}, "lr_img must be a finite number > 0"),
     ({"lr_lr": 0.0}, "lr_lr must be a finite number > 0"),
@@ -29,8 +29,8 @@ CONFIG_CASES = [
     ({"lr_init": -0.01}, "lr_init must be a finite number > 0"),
     ({"outer_momentum": 1.0}, "outer_momentum must be a number in \\[0, 1\\)"),
     ({"outer_momentum": -0.5}, "outer_momentum must be a number in \\[0, 1\\)"),
-    ({"syn_steps": 0}, "syn_steps must be a positive integer"),
-    ({"max_start_epoch": 0}, "max_start_epoch must be a positive integer"),
+    ({"syn_steps": 0}, "syn_steps must be an integer >= 1"),
+    ({"max_start_epoch": 0}, "max_start_epoch must be an integer >= 1"),
     ({"batch_syn": -1}, "batch_syn must be an integer >= 0"),
     ({"augment": ("colour",)}, "augmentation families"),
 ]
@@ -114,7 +114,7 @@ def test_evaluate_rejects_bad_rates_and_data():
     nan_x[0] = math.nan
     with pytest.raises(ValueError, match="images must be finite"):
         evaluate(spec, nan_x, y[:6], 0.01, x, y, cfg, n_nets=1)
-    with pytest.raises(ValueError, match="n_nets must be a positive integer"):
+    with pytest.raises(ValueError, match="n_nets must be an integer >= 1"):
         evaluate(spec, x[:6], y[:6], 0.01, x, y, cfg, n_nets=0)
     with pytest.raises(ValueError, match="labels must be integers"):
         evaluate(spec, x[:6], y[:6].float(), 0.01, x, y, cfg, n_nets=1)
@@ -124,7 +124,7 @@ def test_evaluate_rejects_bad_rates_and_data():
     "override, message",
     [
         ({"expert_lr": 0.0}, "expert_lr must be a finite number > 0"),
-        ({"seeds": 0}, "seeds must be a positive integer"),
+        ({"seeds": 0}, "seeds must be an integer >= 1"),
         ({"dataset": "imagenet"}, "dataset must be one of"),
         ({"ablation_ipc": 3}, "ablation_ipc must be one of the runs' distinct IPCs"),
         ({"expert_epochs": 4}, "matches up to expert epoch 6 .* expert_epochs=4 is too few"),
