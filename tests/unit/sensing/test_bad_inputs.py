@@ -46,8 +46,14 @@ BAD = [
     (lambda: config("cpu", eta=-0.2), "eta must be a finite number > 0, got -0.2"),
     (lambda: config("cpu", eta=math.inf), "eta must be a finite number > 0"),
     (lambda: config("cpu", seeds=0), "seeds must be an integer >= 1"),
-    (lambda: config("cpu", alphas_asymmetric=(0.5, -0.1)), "alphas_asymmetric must be a finite number > 0"),
-    (lambda: config("cpu", alphas_symmetric=(0.5, -0.1)), "alphas_symmetric must be a finite number > 0"),
+    (
+        lambda: config("cpu", alphas_asymmetric=(0.5, -0.1)),
+        "alphas_asymmetric must be a finite number > 0",
+    ),
+    (
+        lambda: config("cpu", alphas_symmetric=(0.5, -0.1)),
+        "alphas_symmetric must be a finite number > 0",
+    ),
     (lambda: config("cpu", alpha_rate_m=0.0), "alpha_rate_m must be a finite number > 0"),
     (lambda: config("cpu", k_over=3), "k_over must exceed rank=3"),
     (lambda: config("cpu", ks_symmetric=(4, 5)), "ks_symmetric must start with k = rank"),
