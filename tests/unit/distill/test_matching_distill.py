@@ -54,7 +54,7 @@ def test_gradient_wrt_synthetic_images_matches_finite_differences():
             _unrolled_loss(spec, start, target, x.detach(), y, lr.detach() + eps, 3)
             - _unrolled_loss(spec, start, target, x.detach(), y, lr.detach() - eps, 3)
         ) / (2 * eps)
-        assert math.isclose(float(glr), float(fd_lr), rel_tol=1e-5)
+        assert math.isclose(float(glr.detach()), float(fd_lr.detach()), rel_tol=1e-5)
     finally:
         torch.set_default_dtype(torch.float32)
 
