@@ -12,7 +12,10 @@ Choosing the backend: ``backend="serial"`` or ``"ray"`` explicitly, or
 ``"auto"`` (the default), which is Ray when ``$RAY_ADDRESS`` is set (a
 cluster: ``ray://head:10001`` or ``auto`` on a node) or
 ``$SUPPORT_EXECUTOR=ray`` (a local Ray instance with
-``$SUPPORT_RAY_CPUS`` CPUs), and serial otherwise.
+``$SUPPORT_RAY_CPUS`` CPUs), and serial otherwise. A serial sweep asked for
+``workers > 1`` runs its cells on that many local processes instead
+(``$SUPPORT_WORKERS`` overrides the number; 1 keeps everything in this
+process); each cell's result does not depend on where it ran.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 from .cache import Cache, key_hash
 from .progress import progress
 from .runtime import seed_everything
+from .validate import check_int
 
 BACKENDS = ("auto", "serial", "ray")
 
@@ -69,6 +73,7 @@ def run_cells(
     device: str = "cpu",
     backend: str = "auto",
     shared: Mapping[str, Any] | None = None,
+    workers: int = 1,
 ) -> list[Any]:
     """Run ``fn(**cell, **shared)`` for every cell and return the results in cell order.
 
@@ -94,6 +99,11 @@ def run_cells(
         expert trajectories). They are neither hashed nor mixed into the seed,
         so put a fingerprint of them in each cell; on Ray they are stored once
         in the object store, not shipped with every task.
+    workers : int
+        Local processes a serial sweep may use (>= 1; ``$SUPPORT_WORKERS``
+        overrides it). With more than one, and more than one cell to compute,
+        the cells run on spawned worker processes, each of which receives
+        ``shared`` once.
 
     Returns
     -------
@@ -123,8 +133,19 @@ def run_cells(
             cache.save(keys[i], value)
 
     chosen = choose_backend(backend)
+    workers = local_workers(workers)
+    if chosen == "serial" and workers > 1 and len(todo) > 1:
+        chosen = "processes"
     _log(chosen, fn, len(cells), len(todo))
-    if todo and chosen == "ray":
+    if todo and chosen == "processes":
+        from . import process_backend
+
+        jobs = [(i, cells[i], seeds[i]) for i in todo]
+        for i, value in progress(
+            process_backend.run(fn, jobs, shared, workers), desc=desc, total=len(todo)
+        ):
+            store(i, value)
+    elif todo and chosen == "ray":
         from . import ray_backend
 
         for i, value in progress(
@@ -138,6 +159,17 @@ def run_cells(
             with _caller_rng_preserved():
                 store(i, seeded_call(fn, cells[i], seeds[i], shared))
     return [results[i] for i in range(len(cells))]
+
+
+def local_workers(workers: int = 1) -> int:
+    """The number of local processes a serial sweep uses: ``$SUPPORT_WORKERS`` if set, else ``workers``."""
+    check_int("workers", workers)
+    env = os.environ.get("SUPPORT_WORKERS", "")
+    if not env:
+        return workers
+    if not env.isdigit() or int(env) < 1:
+        raise ValueError(f"SUPPORT_WORKERS must be an integer >= 1, got {env!r}")
+    return int(env)
 
 
 def _log(backend: str, fn: Callable[..., Any], cells: int, computed: int) -> None:

@@ -94,12 +94,15 @@ class Effect:
         5 % (``(t_0.975 + t_0.8) * sd / sqrt(n)``): effects below it may be missed.
     n : int
         Paired seeds.
+    sd : float
+        Standard deviation of the per-seed paired differences.
     """
 
     mean: float
     half_width: float
     mde: float
     n: int
+    sd: float = float("nan")
 
     @property
     def low(self) -> float:
@@ -111,6 +114,20 @@ class Effect:
 
     def describe(self) -> str:
         return f"{self.mean:+.2f} ± {self.half_width:.2f} (95 % CI, {self.n} paired seeds; MDE {self.mde:.2f})"
+
+    def seeds_for(self, mde: float) -> int:
+        """Paired seeds this comparison's spread ``sd`` needs for an MDE of at most ``mde`` points."""
+        n = 2
+        while _mde(self.sd, n) > mde and n < 10_000:
+            n += 1
+        return n
+
+
+def _mde(sd: float, n: int) -> float:
+    """Minimal detectable effect of a paired t-test: 80 % power at two-sided 5 %, ``n`` seeds."""
+    from scipy import stats
+
+    return float((stats.t.ppf(0.975, n - 1) + stats.t.ppf(0.8, n - 1)) * sd / np.sqrt(n))
 
 
 def paired_effect(
@@ -135,7 +152,5 @@ def paired_effect(
         )
     d = np.array([a[s] - b[s] for s in common])
     n, sd = len(d), float(np.std(d, ddof=1))
-    t975, t80 = stats.t.ppf(0.975, n - 1), stats.t.ppf(0.8, n - 1)
-    return Effect(
-        float(d.mean()), float(t975 * sd / np.sqrt(n)), float((t975 + t80) * sd / np.sqrt(n)), n
-    )
+    half_width = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
+    return Effect(float(d.mean()), half_width, _mde(sd, n), n, sd)

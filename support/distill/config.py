@@ -14,7 +14,7 @@ smoothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..core.profiles import select_profile
 from ..core.validate import check_int, check_positive
@@ -42,8 +42,13 @@ class Profile:
         ZCA-whiten the data as MTT does on CIFAR: fitted on [0, 1] pixels (no standardisation), eps 0.1.
     augment : tuple of str
         DSA families (digits drop ``flip``, as DSA's README advises).
-    n_experts, expert_epochs, expert_batch : int
-        Experts per kind, their epochs and batch size.
+    n_experts : int
+        Smooth and momentum experts (AST's kinds).
+    n_plain_experts : int
+        Plain (MTT) experts. A run that compares expert kinds (the ablation)
+        matches the first ``n_experts`` of each (``DistillConfig.max_experts``).
+    expert_epochs, expert_batch : int
+        Every kind's epochs and batch size.
     expert_lr : float
         Effective expert rate ``lr / (1 - momentum)``, the same for every kind so that the smoothness
         comparison is not a step-size comparison: plain experts (MTT, no momentum) use it as is,
@@ -63,6 +68,9 @@ class Profile:
         Distillation seeds per variant (paired across variants).
     eval_nets, eval_epochs : int
         MTT evaluation: fresh networks per synthetic set and their epochs.
+    ablation_eval_nets : int
+        Evaluation networks per set of the ablation's run: part of a paired
+        effect's noise is the evaluation network's, so the ablation gets more.
     eval_test_every : int
         Epochs between the tests whose maximum is the "best" accuracy AST's code reports (its code: 20
         of 1000 epochs).
@@ -73,6 +81,9 @@ class Profile:
     random_lrs : tuple of float
         Evaluation rates tried for the undistilled (random / k-means real) subsets; each is
         reported at the rate of best validation accuracy (one rate: no choice, no split needed).
+    workers : int
+        Local processes the sweeps' cells run on (see :func:`support.core.executor.run_cells`;
+        ``$SUPPORT_WORKERS`` overrides it). Results do not depend on it.
     """
 
     dataset: str
@@ -82,6 +93,7 @@ class Profile:
     zca: bool
     augment: tuple[str, ...]
     n_experts: int
+    n_plain_experts: int
     expert_epochs: int
     expert_batch: int
     expert_lr: float
@@ -92,11 +104,13 @@ class Profile:
     extra_variants: tuple[str, ...]
     seeds: int
     eval_nets: int
+    ablation_eval_nets: int
     eval_epochs: int
     eval_test_every: int
     full_epochs: int
     val_fraction: float
     random_lrs: tuple[float, ...]
+    workers: int
 
     def __post_init__(self):
         if self.dataset not in DATASETS:
@@ -105,9 +119,11 @@ class Profile:
             raise ValueError(
                 f"image_size must be an integer >= 0 (0 = native), got {self.image_size!r}"
             )
-        for name in ("width", "depth", "n_experts", "expert_epochs", "expert_batch", "clip_epochs"):
+        for name in ("width", "depth", "n_experts", "n_plain_experts", "expert_epochs"):
             check_int(name, getattr(self, name))
-        for name in ("seeds", "eval_nets", "eval_epochs", "eval_test_every", "full_epochs"):
+        for name in ("expert_batch", "clip_epochs", "seeds", "eval_nets", "ablation_eval_nets"):
+            check_int(name, getattr(self, name))
+        for name in ("eval_epochs", "eval_test_every", "full_epochs", "workers"):
             check_int(name, getattr(self, name))
         check_positive("expert_lr", self.expert_lr)
         if not 0 <= self.val_fraction < 1:
@@ -133,12 +149,23 @@ class Profile:
             raise ValueError(
                 f"ablation_ipc must be one of the runs' distinct IPCs {ipcs}, got {self.ablation_ipc!r}"
             )
+        ablation = self.run(self.ablation_ipc)
+        if ablation.experts_used(self.n_plain_experts) != ablation.experts_used(self.n_experts):
+            raise ValueError(
+                f"the IPC-{self.ablation_ipc} ablation compares expert kinds, so it must match equally many "
+                f"of each: n_plain_experts={self.n_plain_experts}, n_experts={self.n_experts}; set its "
+                f"max_experts to at most {min(self.n_plain_experts, self.n_experts)}"
+            )
         for r in self.runs:
             if r.window_end() > self.expert_epochs:
                 raise ValueError(
                     f"the IPC-{r.ipc} run matches up to expert epoch {r.window_end()} "
                     f"(max_start_epoch - 1 + expert_epochs); expert_epochs={self.expert_epochs} is too few"
                 )
+
+    def eval_nets_of(self, ipc: int) -> int:
+        """Evaluation networks per set of the run at ``ipc``."""
+        return self.ablation_eval_nets if ipc == self.ablation_ipc else self.eval_nets
 
     @property
     def smooth_lr(self) -> float:
@@ -194,6 +221,7 @@ PROFILES = {
         zca=False,
         augment=_DIGITS_AUG,
         n_experts=2,
+        n_plain_experts=2,
         expert_epochs=6,
         expert_batch=64,
         expert_lr=0.05,
@@ -207,25 +235,31 @@ PROFILES = {
         extra_variants=("MTT",),
         seeds=2,
         eval_nets=2,
+        ablation_eval_nets=2,
         eval_epochs=10,
         eval_test_every=5,
         full_epochs=2,
         val_fraction=0.1,
         random_lrs=(0.01, 0.05),
+        workers=1,
     ),
     # Animal Shape MNIST at 16x16 (random real subsets sit far below full-data accuracy, unlike digits),
-    # ConvNet-2 width 16, plain experts 3 x 8 epochs at 0.05. The ablation runs at IPC 1 with MTT's
+    # ConvNet-2 width 16; experts 8 epochs at an effective rate of 0.05, batch 128: 10 plain experts (MTT's
+    # reference trains 100; with 3, IPC 10 never beat random: notes/distill_investigation.md rows 2-11), 3
+    # smooth and 3 momentum ones (3.5x and 2x a plain expert's cost). The ablation runs at IPC 1 with MTT's
     # CIFAR-10 IPC-1 row (M 2, T+ 2, lr_img 100, lr_lr 1e-7, batch_syn all) and N = 20 (MTT's and AST's
-    # README value at IPC 1; their C10 row's 50 costs 2.5x); IPC 10 distils MTT alone with the
-    # reference's N = 30 and M = 2 (batch_syn 25: all 100 images cost 1.7 s a member-iteration) and T+ = 5
-    # (windows end before the smooth experts' decay). Evaluation: 500 epochs (converged: random sets gain
-    # < 1 point from 500 to 1000), random/k-means subsets at the validation-best rate of a grid; the
-    # "best" accuracy is the maximum of the tests at 250 and 500 epochs (a test of the 75 sets on the
-    # test split costs ~12 s; AST's code tests every 20 of 1,000 epochs). CPU time of the whole
-    # notebook with tests every 50 epochs and 60 IPC-10 iterations: 556 s, over the budget.
+    # README value at IPC 1; their C10 row's 50 costs 2.5x), matching the first 3 experts of each kind so
+    # that kinds are compared at equal numbers, and is evaluated with 2 networks per set. IPC 10 distils
+    # MTT alone from all 10 plain experts with the reference's N = 30 and M = 2 (batch_syn 25: all 100
+    # images cost 1.7 s a member-iteration), T+ = 5 (windows end before the smooth experts' decay) and
+    # 100 iterations, 1 network per set (its paired noise is the random subsets' spread across seeds, not
+    # the evaluation network's: 3 networks per set left the per-seed SD at 1.7 points).
+    # Evaluation: 500 epochs (converged: random sets gain < 1 point from 500 to 1000), random/k-means
+    # subsets at the validation-best rate of a grid; the "best" accuracy is the maximum of the tests at 250
+    # and 500 epochs (AST's code tests every 20 of 1,000 epochs). The cells run on 2 local processes.
     # Measured while choosing (5 seeds, MTT - random, 500 epochs; notes/distill_investigation.md):
-    # IPC 1 N 50 60 it +13.9 +- 5.0, N 20 60 it +10.2 +- 6.3; IPC 10 N 10 +-0 to -1, N 30 60 it
-    # +0.1 +- 2.3, 200 it +0.1 +- 3.4.
+    # IPC 1 N 50 60 it +13.9 +- 5.0, N 20 60 it +10.2 +- 6.3; IPC 10 with 3 experts +0.1 +- 2.3 (60 it) and
+    # +0.1 +- 3.4 (200 it), with 10 experts +3.4 +- 1.3 (100 it) and +2.5 +- 1.2 (200 it).
     "cpu": Profile(
         dataset="animal_shapes",
         image_size=16,
@@ -234,24 +268,27 @@ PROFILES = {
         zca=False,
         augment=FAMILIES,
         n_experts=3,
+        n_plain_experts=10,
         expert_epochs=8,
         expert_batch=128,
         expert_lr=0.05,
         clip_epochs=2,
         gp_batch=32,
         runs=(
-            _run(1, 30, 20, 2, 2, 100.0, 1e-7, FAMILIES),
-            _run(10, 40, 30, 2, 5, 100.0, 1e-5, FAMILIES, batch_syn=25),
+            _run(1, 30, 20, 2, 2, 100.0, 1e-7, FAMILIES, max_experts=3),
+            _run(10, 100, 30, 2, 5, 100.0, 1e-5, FAMILIES, batch_syn=25),
         ),
         ablation_ipc=1,
         extra_variants=("MTT",),
         seeds=5,
         eval_nets=1,
+        ablation_eval_nets=2,
         eval_epochs=500,
         eval_test_every=250,
         full_epochs=4,
         val_fraction=0.1,
         random_lrs=(0.03, 0.1),
+        workers=2,
     ),
     # CIFAR-10 ConvNet-3 at MTT/AST's C10 settings; needs a GPU.
     "paper": Profile(
@@ -262,6 +299,7 @@ PROFILES = {
         zca=True,
         augment=FAMILIES,
         n_experts=20,
+        n_plain_experts=20,
         expert_epochs=50,
         expert_batch=256,
         expert_lr=0.01,
@@ -272,11 +310,13 @@ PROFILES = {
         extra_variants=("MTT", "AST (all)"),
         seeds=3,
         eval_nets=5,
+        ablation_eval_nets=5,
         eval_epochs=1000,
         eval_test_every=20,
         full_epochs=50,
         val_fraction=0.1,
         random_lrs=_RANDOM_LRS,
+        workers=1,
     ),
     # The paper profile's code path (CIFAR-10 binary batches from DATA_DIR, ZCA, ConvNet-3, IPC 1/10/50)
     # at shrunk sizes, on the fake files tests/notebooks/paper_data/dataset_distillation.py writes.
@@ -288,6 +328,7 @@ PROFILES = {
         zca=True,
         augment=FAMILIES,
         n_experts=1,
+        n_plain_experts=1,
         expert_epochs=4,
         expert_batch=256,
         expert_lr=0.01,
@@ -305,13 +346,27 @@ PROFILES = {
         extra_variants=("MTT", "AST (all)"),
         seeds=2,
         eval_nets=1,
+        ablation_eval_nets=1,
         eval_epochs=2,
         eval_test_every=1,
         full_epochs=1,
         val_fraction=0.1,
         random_lrs=_RANDOM_LRS,
+        workers=1,
     ),
 }
+
+
+# The cpu profile with a powered IPC-10 run: 12 seeds (in 2 batches of 6) and 200 iterations, ~13 min on
+# 2 cores. On the cpu profile's 5 seeds and 100 iterations MTT's IPC-10 gain (~1-1.5 points here) is below
+# the comparison's MDE (~3); this run shows whether the gain is there.
+PROFILES["cpu_long"] = replace(
+    PROFILES["cpu"],
+    runs=(
+        PROFILES["cpu"].runs[0],
+        replace(PROFILES["cpu"].runs[1], iterations=200, seeds=12, seeds_per_batch=6),
+    ),
+)
 
 
 def config(profile: str = "cpu", **overrides) -> Profile:

@@ -126,6 +126,16 @@ class DistillConfig:
         windows end before its experts' decay, and a segment across the decay
         asks the student for a step the expert did not take at one rate; off
         by default, so such a setting is an error.
+    max_experts : int, optional
+        Match only the first ``max_experts`` experts of each set (MTT's
+        ``--max_experts``); ``None``: all of them.
+    seeds : int
+        Distillation seeds of this run, consecutive from the profile's first
+        (0 = the profile's seeds).
+    seeds_per_batch : int
+        Seeds distilled together in one batch (0 = all). Part of the run's
+        definition, not only of its speed: a batch's random draws come from its
+        first seed, and its float rounding depends on which members share it.
     """
 
     ipc: int
@@ -141,6 +151,9 @@ class DistillConfig:
     min_lr: float = 1e-5
     augment: tuple[str, ...] = ("color", "crop", "cutout", "scale", "rotate")
     allow_decay_window: bool = False
+    max_experts: int | None = None
+    seeds: int = 0
+    seeds_per_batch: int = 0
 
     def __post_init__(self):
         for name in ("ipc", "iterations", "syn_steps", "expert_epochs", "max_start_epoch"):
@@ -149,6 +162,10 @@ class DistillConfig:
             check_positive(name, getattr(self, name))
         if self.lr_init is not None:
             check_positive("lr_init", self.lr_init)
+        if self.max_experts is not None:
+            check_int("max_experts", self.max_experts)
+        for name in ("seeds", "seeds_per_batch"):
+            check_int(name, getattr(self, name), low=0)
         check_fraction("outer_momentum", self.outer_momentum)
         if not isinstance(self.batch_syn, int) or self.batch_syn < 0:
             raise ValueError(
@@ -156,6 +173,18 @@ class DistillConfig:
             )
         if self.augment:
             aug.check_families(self.augment)
+
+    def seed_batches(self, seeds: Sequence[int]) -> list[list[int]]:
+        """This run's seeds (see ``seeds``), from the profile's ``seeds``, in batches of ``seeds_per_batch``."""
+        seeds = list(seeds)
+        if self.seeds:
+            seeds = [seeds[0] + i for i in range(self.seeds)]
+        size = self.seeds_per_batch or len(seeds)
+        return [seeds[i : i + size] for i in range(0, len(seeds), size)]
+
+    def experts_used(self, n_experts: int) -> int:
+        """How many of a set's ``n_experts`` experts this run matches (the first ones)."""
+        return n_experts if self.max_experts is None else min(self.max_experts, n_experts)
 
     def window_end(self) -> int:
         """Last expert epoch (1-based) any matching window trains through: ``T+ - 1 + M``."""
@@ -176,6 +205,24 @@ class DistillResult:
     lrs: torch.Tensor  # (iterations, S)
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def join(cls, parts: Sequence[DistillResult]) -> DistillResult:
+        """One result from batches of the same run (members in the parts' order)."""
+        if len(parts) == 1:
+            return parts[0]
+        cat = lambda name, dim=0: torch.cat([getattr(p, name) for p in parts], dim=dim)  # noqa: E731
+        return cls(
+            names=[n for p in parts for n in p.names],
+            seeds=[s for p in parts for s in p.seeds],
+            images=cat("images"),
+            labels=parts[0].labels,
+            lr=cat("lr"),
+            init_images=cat("init_images"),
+            losses=cat("losses", 1),
+            lrs=cat("lrs", 1),
+            seconds=sum(p.seconds for p in parts),
+        )
 
     def rows(self, name: str) -> list[int]:
         """Member indices of variant ``name``."""
@@ -338,7 +385,7 @@ def initial_sets(spec, images, labels, experts, members: Members, cfg: DistillCo
         if v.init == "real":
             idx = random_indices(labels, cfg.ipc, spec.classes, torch.Generator().manual_seed(s))
         else:
-            final = ex.trajectories[s % ex.n_experts, -1]
+            final = ex.trajectories[s % cfg.experts_used(ex.n_experts), -1]
             feats = expert_logits(spec, final, images)
             idx = kmeans_indices(feats, labels, cfg.ipc, spec.classes, seed=s)
         init.append(images[idx])
@@ -355,7 +402,7 @@ def draw_segments(trajs, members: Members, cfg: DistillConfig, g: torch.Generato
     snaps = []
     for v, k in zip(members.variants, group.tolist()):
         tr = trajs[v.experts]
-        e, t = int(e_seed[k]) % tr.shape[0], int(t_seed[k])
+        e, t = int(e_seed[k]) % cfg.experts_used(tr.shape[0]), int(t_seed[k])
         snaps.append(tr[e, t : t + cfg.expert_epochs + 1])
     return t_seed[group], torch.stack(snaps)
 

@@ -1,11 +1,13 @@
 """The notebook's experiments: expert sets and their smoothness, the distillations (ablation and further IPCs), evaluation.
 
-Each sweep goes through :func:`support.core.executor.run_cells`, serially or
-as Ray tasks. Its cells: one expert kind (its epochs are cached one by one
-under ``distill/experts`` where the cell runs), one batched distillation per
-IPC (all variants x seeds together, as the batched inner loop's rounding
-depends on which runs share a batch), and one evaluation per distillation;
-the last two are cached per cell under ``distill/cells``. The data and the
+Each sweep goes through :func:`support.core.executor.run_cells`, serially, on
+local processes or as Ray tasks. Its cells: one expert kind (its epochs are
+cached one by one under ``distill/experts`` where the cell runs), one batched
+distillation per batch of seeds of each IPC (all variants of those seeds
+together; a run's batches are part of its definition, as the batched inner
+loop's draws and rounding depend on which runs share a batch), and one
+evaluation network per distillation run; the last two are cached per cell
+under ``distill/cells``. The data and the
 expert trajectories travel as the executor's unhashed ``shared`` inputs, with
 their fingerprints in the cells. Every seed is explicit (initialisations,
 data order, augmentation, evaluation networks), so the executor's per-cell
@@ -62,7 +64,7 @@ def expert_sets(
     Returns
     -------
     dict of str to ExpertSet
-        ``"plain"`` (MTT: SGD, no momentum), ``"smooth"`` (AST: momentum, weight
+        ``"plain"`` (MTT: SGD, no momentum; ``cfg.n_plain_experts`` of them), ``"smooth"`` (AST: momentum, weight
         decay, clipping loss, gradient penalty) and ``"momentum"`` (AST's
         optimiser without clipping loss or penalty).
     """
@@ -89,16 +91,23 @@ def expert_sets(
     cells = [
         {
             "sgd": sgd,
-            "n_experts": cfg.n_experts,
+            "n_experts": cfg.n_plain_experts if kind == "plain" else cfg.n_experts,
             "spec": spec,
             "seed": seed,
             "device": str(device),
             "data": data_fingerprint(data.train_images, data.train_labels),
         }
-        for sgd in kinds.values()
+        for kind, sgd in kinds.items()
     ]
     shared = {"images": data.train_images, "labels": data.train_labels, "cache": cache}
-    trained = run_cells(_expert_cell, cells, desc="expert kinds", device=str(device), shared=shared)
+    trained = run_cells(
+        _expert_cell,
+        cells,
+        desc="expert kinds",
+        device=str(device),
+        shared=shared,
+        workers=cfg.workers,
+    )
     return dict(zip(kinds, trained))
 
 
@@ -116,7 +125,8 @@ class ExpertScores:
     Attributes
     ----------
     window : int
-        Epochs the ablation's students are matched against (``T+ - 1 + M``).
+        Epochs some run's students are matched against: the longest window
+        ``T+ - 1 + M`` of the profile's runs.
     scores : dict
         Per kind, :func:`~.ablation.smoothness` over the first ``window`` epochs.
     whole : dict
@@ -149,7 +159,7 @@ def score_experts(
     Parameters
     ----------
     cfg : Profile
-        Gives the matched window of the ablation's run.
+        Its runs give the matched window (the longest of them).
     data : Dataset
         Its test set scores the experts' final parameters.
     spec : ConvNetSpec
@@ -159,7 +169,7 @@ def score_experts(
     -------
     ExpertScores
     """
-    window = cfg.run(cfg.ablation_ipc).window_end()
+    window = max(r.window_end() for r in cfg.runs)
     return ExpertScores(
         window=window,
         scores={k: smoothness(e.trajectories, window) for k, e in experts.items()},
@@ -200,7 +210,8 @@ class Distillation:
         return (
             f"IPC {c.ipc}: {len(self.result.names)} distillations (N={c.syn_steps}, "
             f"M={c.expert_epochs}, T+={c.max_start_epoch}, batch_syn={c.batch_syn or 'all'}, "
-            f"{c.iterations} iterations) in one batch"
+            f"{c.iterations} iterations, {'all' if c.max_experts is None else f'the first {c.max_experts}'} "
+            f"experts of each kind) in {len(c.seed_batches(self.seeds))} batch(es)"
         )
 
 
@@ -235,10 +246,12 @@ def run_distillations(
     device: torch.device | str = "cpu",
     cache: Cache | None = None,
 ) -> list[Distillation]:
-    """Every distillation of the profile, one batch per IPC (``cfg.runs``), each cached whole.
+    """Every distillation of the profile (``cfg.runs``), one executor cell per batch of seeds.
 
     The run at ``cfg.ablation_ipc`` distils every variant of
     :func:`~.ablation.ablation_variants`; the others ``cfg.extra_variants``.
+    Each run's seeds (:meth:`~.distill.DistillConfig.seed_batches`) are
+    distilled in batches of all its variants, each batch one cached cell.
 
     Parameters
     ----------
@@ -248,6 +261,8 @@ def run_distillations(
     experts : mapping of str to ExpertSet
         Must hold ``"plain"`` and ``"smooth"``.
     seeds : sequence of int
+        The profile's distillation seeds (a run may use more or fewer, see
+        ``DistillConfig.seeds``).
     device : torch.device or str
     cache : Cache, optional
         Defaults to ``Cache("distill/cells")`` (its keys carry a hash of ``support.distill``).
@@ -258,17 +273,30 @@ def run_distillations(
         In the order of ``cfg.runs``.
     """
     cache = Cache("distill/cells") if cache is None else cache
-    cells = []
-    for dcfg in cfg.runs:
+    cells, owner = [], []
+    for i, dcfg in enumerate(cfg.runs):
         variants = ablation_variants()
         if dcfg.ipc != cfg.ablation_ipc:
             variants = [v for v in variants if v.name in cfg.extra_variants]
-        cells.append(run_cell(spec, data, experts, variants, dcfg, seeds, device))
+        for batch in dcfg.seed_batches(seeds):
+            cells.append(run_cell(spec, data, experts, variants, dcfg, batch, device))
+            owner.append(i)
     shared = {"images": data.train_images, "labels": data.train_labels, "experts": dict(experts)}
     results = run_cells(
-        _distill_cell, cells, cache=cache, desc="distillations", device=str(device), shared=shared
+        _distill_cell,
+        cells,
+        cache=cache,
+        desc="distillations",
+        device=str(device),
+        shared=shared,
+        workers=cfg.workers,
     )
-    return [Distillation(d, list(seeds), r) for d, r in zip(cfg.runs, results)]
+    runs = []
+    for i, dcfg in enumerate(cfg.runs):
+        parts = [r for r, o in zip(results, owner) if o == i]
+        joined = DistillResult.join(parts)
+        runs.append(Distillation(dcfg, list(dict.fromkeys(joined.seeds)), joined))
+    return runs
 
 
 def describe_runs(runs: Sequence[Distillation]) -> str:
@@ -338,7 +366,11 @@ class Evaluation:
         return paired_effect(self.names, self.seeds, acc, variant, reference)
 
     def effects(self, reference: str = "MTT", report: str = "final") -> pd.DataFrame:
-        """Every other row label's paired effect against ``reference``: mean, CI bounds, MDE."""
+        """Every other row label's paired effect against ``reference``: mean, CI bounds, MDE.
+
+        ``seeds for MDE 2`` is how many paired seeds the measured spread would
+        need to detect a 2-point effect (the paper's effects are 1-3 points).
+        """
         rows = {}
         for name in dict.fromkeys(self.names):
             if name != reference:
@@ -349,6 +381,7 @@ class Evaluation:
                     "ci high": e.high,
                     "MDE": e.mde,
                     "seeds": e.n,
+                    "seeds for MDE 2": e.seeds_for(2.0),
                 }
         return pd.DataFrame.from_dict(rows, orient="index").round(2)
 
@@ -388,40 +421,32 @@ def choose_rates(blocks, val: torch.Tensor, test: torch.Tensor) -> tuple[dict, p
     return chosen, grid.set_index(["baseline", "lr"]).round(2)
 
 
-def evaluate_run(
+def net_seed(seed: int, net: int) -> int:
+    """Seed of evaluation network ``net`` (its initialisation, data order and augmentation)."""
+    return seed + 7919 * net
+
+
+def evaluate_net(
     cfg: Profile,
     data: Dataset,
     spec: ConvNetSpec,
     run: Distillation,
     seed: int,
     device: torch.device | str = "cpu",
-) -> Evaluation:
-    """MTT's evaluation of every distilled set of ``run`` and of its undistilled baselines.
+):
+    """One evaluation network per set of ``run``: its baselines at every rate, then its distilled sets.
 
     The baselines (:data:`BASELINES`) are the initial images of the variant
     they name, present in ``run``: random real images (MTT's start) and, where
-    the run has ``"+rep. init"``, the k-means-selected real images. Each is
-    trained at every rate of ``cfg.random_lrs`` and reported at the rate of best
-    mean accuracy on the validation split (never the test set); distilled sets
-    are trained at their learned rate. All sets share the evaluation networks'
-    initialisations (``seed``) and train in one batch.
-
-    Parameters
-    ----------
-    cfg : Profile
-        ``eval_epochs``, ``eval_nets``, ``augment`` and ``random_lrs`` are used.
-    data : Dataset
-        Needs a validation split when ``cfg.random_lrs`` has more than one rate.
-    spec : ConvNetSpec
-    run : Distillation
-    seed : int
-        Seeds the evaluation networks.
-    device : torch.device or str
+    the run has ``"+rep. init"``, the k-means-selected real images, each trained
+    at every rate of ``cfg.random_lrs``; distilled sets train at their learned
+    rate. All sets share the network's initialisation (``seed``) and train in
+    one batch.
 
     Returns
     -------
-    Evaluation
-        Baseline rows first, then the distilled members in ``run``'s order.
+    Accuracies
+        ``(S, 1)`` each, rows in the order of :func:`baseline_sets` then ``run``'s members.
     """
     res = run.result
     blocks = baseline_sets(cfg, res)
@@ -433,7 +458,7 @@ def evaluate_run(
     sets = [res.init_images[m] for _, _, m in blocks] + [res.images]
     lrs = [torch.full((len(m),), lr) for _, lr, m in blocks] + [res.lr]
     has_val = data.val_images is not None and len(data.val_images) > 0
-    acc = evaluate(
+    return evaluate(
         spec,
         torch.cat(sets),
         res.labels,
@@ -441,16 +466,32 @@ def evaluate_run(
         data.test_images,
         data.test_labels,
         eval_config(cfg.eval_epochs, augment=cfg.augment),
-        n_nets=cfg.eval_nets,
+        n_nets=1,
         seed=seed,
         test_every=cfg.eval_test_every,
         device=device,
         val_images=data.val_images if has_val else None,
         val_labels=data.val_labels if has_val else None,
     )
+
+
+def assemble(cfg: Profile, run: Distillation, nets: Sequence) -> Evaluation:
+    """The :class:`Evaluation` of ``run`` from its networks' :func:`evaluate_net` results.
+
+    Each baseline is kept at the rate of best mean accuracy on the validation
+    split (never the test set).
+    """
+    res = run.result
+    blocks = baseline_sets(cfg, res)
+    final = torch.cat([a.final for a in nets], dim=1)
+    best = torch.cat([a.best for a in nets], dim=1)
+    val = (
+        torch.cat([a.val for a in nets], dim=1)
+        if nets[0].val is not None
+        else torch.zeros_like(final)
+    )
     n_base = sum(len(m) for _, _, m in blocks)
-    val = acc.val if has_val else torch.zeros_like(acc.final)
-    chosen, grid = choose_rates(blocks, val[:n_base].mean(1), acc.final[:n_base].mean(1))
+    chosen, grid = choose_rates(blocks, val[:n_base].mean(1), final[:n_base].mean(1))
     keep, names, seeds, start = [], [], [], 0
     for name, lr, members in blocks:
         if lr == chosen[name]:
@@ -460,13 +501,7 @@ def evaluate_run(
         start += len(members)
     keep += range(n_base, n_base + len(res.names))
     return Evaluation(
-        run.config.ipc,
-        names + res.names,
-        seeds + res.seeds,
-        acc.final[keep],
-        acc.best[keep],
-        chosen,
-        grid,
+        run.config.ipc, names + res.names, seeds + res.seeds, final[keep], best[keep], chosen, grid
     )
 
 
@@ -478,15 +513,23 @@ def evaluate_runs(
     seed: int,
     device: torch.device | str = "cpu",
 ) -> list[Evaluation]:
-    """:func:`evaluate_run` of each of ``runs``, in order, with the same ``seed``.
+    """MTT's evaluation of every distilled set of ``runs`` and of their undistilled baselines.
 
-    One executor cell per run, cached under ``distill/cells``.
+    The run at ``cfg.ablation_ipc`` gets ``cfg.ablation_eval_nets`` networks per
+    set, the others ``cfg.eval_nets``; network ``j`` is seeded by
+    :func:`net_seed` ``(seed, j)`` in every run. One executor cell per (run,
+    network) (:func:`evaluate_net`), cached under ``distill/cells``.
+
+    Returns
+    -------
+    list of Evaluation
+        One per run, in order; baseline rows first, then the distilled members.
     """
     cells = [
         {
             "cfg": cfg,
             "spec": spec,
-            "seed": seed,
+            "seed": net_seed(seed, net),
             "device": str(device),
             "index": i,
             "data": data_fingerprint(data.test_images, data.test_labels),
@@ -494,15 +537,21 @@ def evaluate_runs(
             "run": data_fingerprint(run.result.images, run.result.lr),
         }
         for i, run in enumerate(runs)
+        for net in range(cfg.eval_nets_of(run.config.ipc))
     ]
-    return run_cells(
+    nets = run_cells(
         _evaluate_cell,
         cells,
         cache=Cache("distill/cells"),
         desc="evaluations",
         device=str(device),
         shared={"dataset": data, "runs": list(runs)},
+        workers=cfg.workers,
     )
+    return [
+        assemble(cfg, run, [a for c, a in zip(cells, nets) if c["index"] == i])
+        for i, run in enumerate(runs)
+    ]
 
 
 def _val_split(data: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
@@ -511,9 +560,9 @@ def _val_split(data: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     return data.val_images, data.val_labels
 
 
-def _evaluate_cell(cfg, spec, seed, device, index, data, val, run, dataset, runs) -> Evaluation:
+def _evaluate_cell(cfg, spec, seed, device, index, data, val, run, dataset, runs):
     """One cell of :func:`evaluate_runs` (``data``, ``val`` and ``run`` are fingerprints)."""
-    return evaluate_run(cfg, dataset, spec, runs[index], seed, device)
+    return evaluate_net(cfg, dataset, spec, runs[index], seed, device)
 
 
 def rate_grids(evaluations: Sequence[Evaluation]) -> pd.DataFrame:

@@ -133,3 +133,37 @@ def test_serial_cells_leave_the_callers_rng_alone():
     np.random.seed(123)  # noqa: NPY002
     run_cells(noisy_cell, CELLS, backend="serial")
     assert (float(torch.rand(())), float(np.random.rand())) == expected  # noqa: NPY002
+
+
+def value_error_cell(index: int) -> int:
+    if index == 1:
+        raise ValueError(f"bad cell {index}")
+    return index
+
+
+def test_local_processes_equal_serial(tmp_path, monkeypatch):
+    monkeypatch.delenv("SUPPORT_WORKERS", raising=False)
+    log = tmp_path / "executor.log"
+    monkeypatch.setenv("SUPPORT_EXECUTOR_LOG", str(log))
+    serial = run_cells(noisy_cell, CELLS, backend="serial")
+    cache = Cache("executor-processes", root=tmp_path)
+    parallel = run_cells(noisy_cell, CELLS, backend="serial", workers=2, cache=cache)
+    assert parallel == serial
+    shared = {"offset": np.ones(3)}
+    assert run_cells(shifted_cell, CELLS, workers=2, shared=shared) == [3.0, 5.0, 9.0, 15.0]
+    assert log.read_text().splitlines()[1].startswith("processes ")
+    assert len(list(cache.dir.glob("*.joblib"))) == 4
+
+
+def test_worker_count_and_cell_errors(monkeypatch):
+    monkeypatch.setenv("SUPPORT_WORKERS", "1")
+    log_free = run_cells(noisy_cell, CELLS, workers=2)
+    assert log_free == run_cells(noisy_cell, CELLS, backend="serial")
+    monkeypatch.setenv("SUPPORT_WORKERS", "two")
+    with pytest.raises(ValueError, match="SUPPORT_WORKERS must be an integer >= 1, got 'two'"):
+        run_cells(noisy_cell, CELLS, workers=2)
+    monkeypatch.delenv("SUPPORT_WORKERS")
+    with pytest.raises(ValueError, match="workers must be an integer >= 1, got 0"):
+        run_cells(noisy_cell, CELLS, workers=0)
+    with pytest.raises(ValueError, match="bad cell 1"):
+        run_cells(value_error_cell, [{"index": i} for i in range(3)], workers=2)

@@ -48,6 +48,22 @@ def test_paired_effect_matches_a_t_interval():
     ci = res.confidence_interval(0.95)
     assert e.mean == pytest.approx(float(d.mean())) and e.n == 3
     assert (e.low, e.high) == pytest.approx((ci.low, ci.high))
+    assert e.sd == pytest.approx(float(d.std()))
+
+
+def test_seeds_for_an_mde_is_the_smallest_sufficient_count():
+    from support.distill.ablation import Effect
+
+    def power(sd, effect, n):
+        """Exact power of a two-sided 5 % paired t-test (noncentral t)."""
+        crit = stats.t.ppf(0.975, n - 1)
+        return 1 - stats.nct.cdf(crit, n - 1, effect / (sd / n**0.5))
+
+    for sd, target in ((2.5, 2.0), (0.6, 1.0), (4.0, 2.0)):
+        n = Effect(0.0, 0.0, 0.0, 5, sd).seeds_for(target)
+        assert power(sd, target, n) >= 0.78  # ~80 % power at the target with n seeds
+        assert power(sd, target, n - 1) < 0.80  # and not with one seed fewer
+    assert Effect(0.0, 0.0, 0.0, 5, 2.5).seeds_for(2.0) == 15
 
 
 def test_record_claims_ids_and_verdicts():

@@ -55,3 +55,18 @@ def test_cpu_profile_is_the_animal_shapes_testbed():
     assert (ten.syn_steps, ten.expert_epochs, ten.lr_img, ten.lr_lr) == (30, 2, 100.0, 1e-5)
     # converged evaluation; random subsets at a validation-chosen rate
     assert cfg.eval_epochs >= 500 and cfg.val_fraction > 0 and len(cfg.random_lrs) > 1
+
+
+def test_ablation_compares_expert_kinds_at_equal_numbers():
+    cfg = config("cpu")
+    assert cfg.n_plain_experts > cfg.n_experts  # IPC 10 matches every plain expert
+    assert cfg.run(cfg.ablation_ipc).experts_used(cfg.n_plain_experts) == cfg.n_experts
+    assert cfg.run(10).experts_used(cfg.n_plain_experts) == cfg.n_plain_experts
+    assert cfg.eval_nets_of(cfg.ablation_ipc) == cfg.ablation_eval_nets
+    assert cfg.eval_nets_of(10) == cfg.eval_nets
+    with pytest.raises(
+        ValueError, match="must match equally many of each: n_plain_experts=3, n_experts=2"
+    ):
+        config("smoke", n_plain_experts=3)
+    with pytest.raises(ValueError, match="workers must be an integer >= 1, got 0"):
+        config("smoke", workers=0)

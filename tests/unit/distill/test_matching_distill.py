@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from support.distill.convnet import ConvNetSpec, init_params
-from support.distill.distill import DistillConfig, Variant, balance_weight, distill, student_step
+from support.distill.distill import (
+    DistillConfig,
+    DistillResult,
+    Variant,
+    balance_weight,
+    distill,
+    student_step,
+)
 from support.distill.experts import ExpertSet, plain_experts
 from support.distill.matching import matching_loss
 
@@ -218,3 +225,41 @@ def test_windows_must_end_before_the_experts_rate_decay():
     assert torch.isfinite(res.losses).all()
     distill(spec, x, y, experts, [Variant("S", experts="smooth")],
             DistillConfig(max_start_epoch=6, allow_decay_window=True, **base), progress=False)  # fmt: skip
+
+
+def test_max_experts_draws_only_the_first_experts():
+    from support.distill.distill import Members, draw_segments
+
+    spec = ConvNetSpec(1, 8, 3, width=4, depth=1)
+    # expert e's parameters are e everywhere, so a drawn snapshot names its expert
+    trajs = {"plain": torch.arange(5.0)[:, None, None].expand(5, 4, spec.num_params)}
+    base = dict(ipc=1, iterations=1, syn_steps=2, expert_epochs=2, max_start_epoch=2, lr_img=1.0)
+    drawn = {}
+    for limit in (None, 2):
+        cfg = DistillConfig(lr_lr=1e-5, max_experts=limit, **base)
+        members = Members.build([Variant("MTT")], list(range(40)), cfg, "cpu")
+        _, snaps = draw_segments(trajs, members, cfg, torch.Generator().manual_seed(0))
+        drawn[limit] = set(snaps[:, 0, 0].long().tolist())
+    assert drawn[None] == {0, 1, 2, 3, 4} and drawn[2] == {0, 1}
+    assert DistillConfig(lr_lr=1e-5, max_experts=9, **base).experts_used(5) == 5
+    with pytest.raises(ValueError, match="max_experts must be an integer >= 1, got 0"):
+        DistillConfig(lr_lr=1e-5, max_experts=0, **base)
+
+
+def test_seed_batches_and_joined_batches():
+    spec, x, y, experts = _toy()
+    base = dict(ipc=1, iterations=2, syn_steps=2, expert_epochs=2, max_start_epoch=2, lr_img=1.0)
+    cfg = DistillConfig(lr_lr=1e-5, seeds=5, seeds_per_batch=2, **base)
+    assert cfg.seed_batches([7, 8, 9]) == [[7, 8], [9, 10], [11]]
+    assert DistillConfig(lr_lr=1e-5, **base).seed_batches([3, 4]) == [[3, 4]]
+    parts = [
+        distill(spec, x, y, experts, [Variant("MTT")], cfg, seeds=b, progress=False)
+        for b in cfg.seed_batches([0])
+    ]
+    joined = DistillResult.join(parts)
+    assert joined.seeds == [0, 1, 2, 3, 4] and joined.images.shape[0] == 5
+    assert joined.losses.shape == (2, 5)
+    # the joined result keeps each batch's members, in order
+    torch.testing.assert_close(joined.images[2:4], parts[1].images, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="seeds_per_batch must be an integer >= 0, got -1"):
+        DistillConfig(lr_lr=1e-5, seeds_per_batch=-1, **base)

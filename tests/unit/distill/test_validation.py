@@ -36,3 +36,28 @@ def test_choose_rates_picks_the_best_validation_rate_not_the_best_test_rate():
     assert isinstance(grid, pd.DataFrame)
     assert grid.loc[("Random real", 0.1), "test"] == 90.0
     assert grid.loc[("Random real", 0.01), "val"] == 60.0
+
+
+def test_assemble_joins_networks_and_keeps_the_validation_chosen_rate():
+    from types import SimpleNamespace
+
+    from support.distill.config import config
+    from support.distill.evaluate import Accuracies
+    from support.distill.experiments import assemble
+
+    cfg = config("smoke")  # random_lrs (0.01, 0.05)
+    res = SimpleNamespace(names=["MTT", "MTT"], seeds=[0, 1])
+    res.rows = lambda name: [i for i, n in enumerate(res.names) if n == name]
+    run = SimpleNamespace(result=res, config=SimpleNamespace(ipc=1))
+    # rows: random at 0.01 (seeds 0, 1), random at 0.05 (seeds 0, 1), MTT (seeds 0, 1)
+    test = [
+        torch.tensor([[0.1], [0.2], [0.3], [0.4], [0.5], [0.6]]) + 0.01 * net for net in range(2)
+    ]
+    val = [torch.tensor([[0.9], [0.9], [0.1], [0.1], [0.0], [0.0]]) for _ in range(2)]
+    nets = [Accuracies(t, t + 0.05, v) for t, v in zip(test, val)]
+    ev = assemble(cfg, run, nets)
+    assert ev.baseline_lrs == {"Random real": 0.01}  # best on validation, not on test
+    assert ev.names == ["Random real", "Random real", "MTT", "MTT"] and ev.seeds == [0, 1, 0, 1]
+    expected = torch.tensor([[0.1, 0.11], [0.2, 0.21], [0.5, 0.51], [0.6, 0.61]])
+    torch.testing.assert_close(ev.acc, expected)
+    torch.testing.assert_close(ev.best, expected + 0.05)
