@@ -1,11 +1,12 @@
-"""Overhead of the Ray executor against the serial one on the same sweep.
+"""Overhead of the local-process and Ray executors against the serial one on the same sweep.
 
 Runs the same sweep of cells (each a fixed amount of single-threaded torch
-work) through ``support.core.executor.run_cells`` serially and on a local Ray
-instance in one process, checks the results are identical, and prints the
-wall time of each, Ray's start-up time, and the overhead per cell
-(``(ray - serial / workers) / cells`` after start-up). On a 2-core machine
-Ray can at best halve the time; on a cluster, cells spread over its workers.
+work) through ``support.core.executor.run_cells`` serially, on ``--cpus``
+local processes (``workers``) and on a local Ray instance, in one process;
+checks the results are identical, and prints the wall time of each, Ray's
+start-up time, and the overhead per cell (``(parallel - serial / workers) /
+cells``). On a 2-core machine either can at best halve the time; on a
+cluster, Ray spreads cells over its workers.
 
 Usage: python bench/executor.py [--cells 16] [--work-ms 200] [--cpus 2]
 """
@@ -38,6 +39,10 @@ def main() -> None:
     serial = run_cells(busy_cell, cells, backend="serial")
     t_serial = time.perf_counter() - start
 
+    start = time.perf_counter()
+    local = run_cells(busy_cell, cells, backend="serial", workers=args.cpus)
+    t_local = time.perf_counter() - start
+
     import ray
 
     from support.core import ray_backend
@@ -53,9 +58,13 @@ def main() -> None:
     ray.shutdown()
 
     assert [r["value"] for r in serial] == [r["value"] for r in parallel], "Ray != serial"
+    assert [r["value"] for r in serial] == [r["value"] for r in local], "processes != serial"
     ideal = t_serial / args.cpus
     print(f"cells={args.cells} work={args.work_ms:.0f} ms/cell cpus={args.cpus}")
     print(f"serial            {t_serial:7.2f} s  ({t_serial / args.cells * 1e3:.0f} ms/cell)")
+    print(f"processes sweep   {t_local:7.2f} s  (ideal {ideal:.2f} s, start-up included)")
+    print(f"overhead per cell {(t_local - ideal) / args.cells:7.3f} s  (processes)")
+    print(f"ratio serial/proc {t_serial / t_local:7.2f}x")
     print(f"ray start-up      {t_start:7.2f} s  (once per process)")
     print(f"ray sweep         {t_ray:7.2f} s  (ideal {ideal:.2f} s on {args.cpus} CPUs)")
     print(f"overhead per cell {(t_ray - ideal) / args.cells:7.3f} s")
