@@ -443,6 +443,18 @@ def evaluate_net(
     rate. All sets share the network's initialisation (``seed``) and train in
     one batch.
 
+    Parameters
+    ----------
+    cfg : Profile
+        ``eval_epochs``, ``eval_test_every``, ``augment`` and ``random_lrs`` are used.
+    data : Dataset
+        Needs a validation split when ``cfg.random_lrs`` has more than one rate.
+    spec : ConvNetSpec
+    run : Distillation
+    seed : int
+        Seeds the network's initialisation, data order and augmentation (:func:`net_seed`).
+    device : torch.device or str
+
     Returns
     -------
     Accuracies
@@ -480,6 +492,19 @@ def assemble(cfg: Profile, run: Distillation, nets: Sequence) -> Evaluation:
 
     Each baseline is kept at the rate of best mean accuracy on the validation
     split (never the test set).
+
+    Parameters
+    ----------
+    cfg : Profile
+        Its ``random_lrs`` give the baselines' rate grid.
+    run : Distillation
+    nets : sequence of Accuracies
+        One :func:`evaluate_net` result per network, in network order.
+
+    Returns
+    -------
+    Evaluation
+        Baseline rows (at their chosen rate) first, then ``run``'s members; one column per network.
     """
     res = run.result
     blocks = baseline_sets(cfg, res)
