@@ -155,10 +155,12 @@ def test_local_processes_equal_serial(tmp_path, monkeypatch):
     assert len(list(cache.dir.glob("*.joblib"))) == 4
 
 
-def test_worker_count_and_cell_errors(monkeypatch):
-    monkeypatch.setenv("SUPPORT_WORKERS", "1")
-    log_free = run_cells(noisy_cell, CELLS, workers=2)
-    assert log_free == run_cells(noisy_cell, CELLS, backend="serial")
+def test_worker_count_and_cell_errors(tmp_path, monkeypatch):
+    log = tmp_path / "executor.log"
+    monkeypatch.setenv("SUPPORT_EXECUTOR_LOG", str(log))
+    monkeypatch.setenv("SUPPORT_WORKERS", "1")  # overrides workers=2: stays in this process
+    assert run_cells(noisy_cell, CELLS, workers=2) == run_cells(noisy_cell, CELLS, backend="serial")
+    assert [line.split()[0] for line in log.read_text().splitlines()] == ["serial", "serial"]
     monkeypatch.setenv("SUPPORT_WORKERS", "two")
     with pytest.raises(ValueError, match="SUPPORT_WORKERS must be an integer >= 1, got 'two'"):
         run_cells(noisy_cell, CELLS, workers=2)
