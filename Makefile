@@ -22,7 +22,7 @@ export SUPPORT_THREADS ?= 1
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup figures notebooks smoke test test-unit test-notebooks test-nbval report bench lint clean
+.PHONY: help setup figures notebooks record smoke test test-unit test-notebooks test-nbval report bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -53,6 +53,15 @@ notebooks: setup ## re-execute the committed notebooks in place (profile cpu, cl
 	  SUPPORT_CACHE_DIR=$$cache $(PAPERMILL) $$nb $$nb || exit 1; \
 	done
 	$(MAKE) --no-print-directory report
+
+# A record: notebook 04 at its powered cpu_long profile (about 20 min on 2 cores), from an empty cache,
+# into notebooks/records/ with its figures and claims under figures/dataset_distillation/cpu_long/.
+record: setup ## re-execute notebook 04's powered cpu_long record (about 20 min)
+	@mkdir -p notebooks/records
+	rm -rf build/records-cache
+	SUPPORT_CACHE_DIR=build/records-cache $(PAPERMILL) -p PROFILE cpu_long \
+	  -p OUTPUT_DIR figures/dataset_distillation/cpu_long \
+	  notebooks/04_dataset_distillation.ipynb notebooks/records/04_dataset_distillation.cpu_long.ipynb
 
 smoke: setup ## run the notebooks (NB) at the smoke profile into build/smoke
 	SUPPORT_NOTEBOOKS='$(NB)' $(PY) -m pytest -q tests/notebooks/test_smoke.py

@@ -357,15 +357,18 @@ PROFILES = {
 }
 
 
-# The cpu profile with a powered IPC-10 run: 12 seeds (in 2 batches of 6) and 200 iterations, ~13 min on
-# 2 cores. On the cpu profile's 5 seeds and 100 iterations MTT's IPC-10 gain (~1-1.5 points here) is below
-# the comparison's MDE (~3); this run shows whether the gain is there.
+# The cpu profile with power: the same recipe (experts, iterations, rates, evaluation), scaled up only in
+# seeds and evaluation networks, ~20 min on 2 cores. Fixed before its run from the cpu profile's spreads
+# (notes/distill_investigation.md): the IPC-1 ablation at 24 paired seeds and 3 networks per set, enough
+# for an MDE of about 2 points on every addition but AST (all) (its cpu spread needs 58 seeds); IPC 10 at
+# 20 seeds (per-seed SD 1.2-1.7: MDE about 1 point). Seeds run in batches so both workers stay busy.
 PROFILES["cpu_long"] = replace(
     PROFILES["cpu"],
     runs=(
-        PROFILES["cpu"].runs[0],
-        replace(PROFILES["cpu"].runs[1], iterations=200, seeds=12, seeds_per_batch=6),
+        replace(PROFILES["cpu"].runs[0], seeds=24, seeds_per_batch=6),
+        replace(PROFILES["cpu"].runs[1], seeds=20, seeds_per_batch=5),
     ),
+    ablation_eval_nets=3,
 )
 
 

@@ -70,3 +70,19 @@ def test_ablation_compares_expert_kinds_at_equal_numbers():
         config("smoke", n_plain_experts=3)
     with pytest.raises(ValueError, match="workers must be an integer >= 1, got 0"):
         config("smoke", workers=0)
+
+
+def test_cpu_long_scales_only_seeds_and_networks():
+    """The powered record is the cpu protocol: undo its seeds and networks and it is the cpu profile."""
+    from dataclasses import replace
+
+    cpu, long = config("cpu"), config("cpu_long")
+    undone = replace(
+        long,
+        runs=tuple(replace(r, seeds=0, seeds_per_batch=0) for r in long.runs),
+        ablation_eval_nets=cpu.ablation_eval_nets,
+    )
+    assert undone == cpu
+    seeds = {r.ipc: len(sum(r.seed_batches(range(cpu.seeds)), [])) for r in long.runs}
+    assert seeds == {cpu.ablation_ipc: 24, 10: 20}
+    assert long.ablation_eval_nets == 3
