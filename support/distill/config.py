@@ -358,7 +358,7 @@ PROFILES = {
 
 
 # The cpu profile with power: the same recipe (experts, iterations, rates, evaluation), scaled up only in
-# seeds and evaluation networks, ~20 min on 2 cores. Fixed before its run from the cpu profile's spreads
+# seeds and evaluation networks, ~27 min on 2 cores. Fixed before its run from the cpu profile's spreads
 # (notes/distill_investigation.md): the IPC-1 ablation at 24 paired seeds and 3 networks per set, enough
 # for an MDE of about 2 points on every addition but AST (all) (its cpu spread needs 58 seeds); IPC 10 at
 # 20 seeds (per-seed SD 1.2-1.7: MDE about 1 point). Seeds run in batches so both workers stay busy.
