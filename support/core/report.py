@@ -1,8 +1,5 @@
 """Gather every ``figures/*/claims.json`` into one Markdown table, ``figures/CLAIMS.md``.
 
-Records of longer profiles (``figures/<paper>/<profile>/claims.json``, e.g. ``make record``) follow the
-notebooks' own claims, each headed with where it lies.
-
 Run as ``python -m support.core.report`` (``make report``).
 """
 
@@ -19,7 +16,7 @@ from .paths import repo_root
 def gather(figures_root: Path | None = None) -> str:
     """Return the Markdown report for every ``claims.json`` under ``figures_root``."""
     root = figures_root or repo_root() / "figures"
-    files = sorted(root.glob("*/claims.json")) + sorted(root.glob("*/*/claims.json"))
+    files = sorted(root.glob("*/claims.json"))
     lines = [
         "# Claims",
         "",
@@ -31,11 +28,8 @@ def gather(figures_root: Path | None = None) -> str:
     for path in files:
         data = load(path)
         passed = sum(c["passed"] for c in data["claims"])
-        where = path.parent.relative_to(root)
-        record = f", record in `figures/{where.as_posix()}/`" if len(where.parts) > 1 else ""
         lines += [
-            f"## {data['paper']} (profile `{data['profile']}`{record}): "
-            f"{passed}/{len(data['claims'])} passed",
+            f"## {data['paper']} (profile `{data['profile']}`): {passed}/{len(data['claims'])} passed",
             "",
             "| id | claim | measured | paper | criterion | result |",
             "|---|---|---|---|---|---|",

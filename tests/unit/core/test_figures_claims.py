@@ -82,18 +82,3 @@ def test_session_saves_into_output_dir(tmp_path):
     assert (tmp_path / "claims.json").is_file() and (tmp_path / "f1.png").is_file()
     assert json.loads((tmp_path / "f1.json").read_text())["params"] == {"extra": 3}
     assert "device=cpu" in s.describe()
-
-
-def test_report_adds_records_after_the_notebooks_claims(tmp_path):
-    main = ClaimSet("demo", "cpu")
-    main.add("C1", "a holds", 1.0, "> 0", False)
-    main.write(tmp_path / "demo")
-    long = ClaimSet("demo", "cpu_long")
-    long.add("C1", "a holds", 2.0, "> 0", True)
-    long.write(tmp_path / "demo" / "cpu_long")
-    report = gather(tmp_path)
-    cpu = report.index("## demo (profile `cpu`): 0/1 passed")
-    record = report.index(
-        "## demo (profile `cpu_long`, record in `figures/demo/cpu_long/`): 1/1 passed"
-    )
-    assert cpu < record
