@@ -54,9 +54,9 @@ notebooks: setup ## re-execute the committed notebooks in place (profile cpu, cl
 	done
 	$(MAKE) --no-print-directory report
 
-# A record: notebook 04 at its powered cpu_long profile (about 27 min on 2 cores), from an empty cache,
+# A record: notebook 04 at its powered cpu_long profile (about an hour on 2 cores), from an empty cache,
 # into notebooks/records/ with its figures and claims under figures/dataset_distillation/cpu_long/.
-record: setup ## re-execute notebook 04's powered cpu_long record (about 27 min)
+record: setup ## re-execute notebook 04's powered cpu_long record (about an hour)
 	@mkdir -p notebooks/records
 	rm -rf build/records-cache
 	SUPPORT_CACHE_DIR=build/records-cache $(PAPERMILL) -p PROFILE cpu_long \
