@@ -543,7 +543,7 @@ def evaluate_runs(
     The run at ``cfg.ablation_ipc`` gets ``cfg.ablation_eval_nets`` networks per
     set, the others ``cfg.eval_nets``; network ``j`` is seeded by
     :func:`net_seed` ``(seed, j)`` in every run. One executor cell per (run,
-    network) (:func:`evaluate_net`), cached under ``distill/cells``.
+    network) (:func:`evaluate_net`), the largest IPC first, cached under ``distill/cells``.
 
     Returns
     -------
@@ -564,6 +564,8 @@ def evaluate_runs(
         for i, run in enumerate(runs)
         for net in range(cfg.eval_nets_of(run.config.ipc))
     ]
+    # Largest sets first, so that the longest cell does not start last and leave a worker idle.
+    cells.sort(key=lambda c: -runs[c["index"]].config.ipc)
     nets = run_cells(
         _evaluate_cell,
         cells,
