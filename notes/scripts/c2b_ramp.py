@@ -4,7 +4,7 @@ Trains the cpu profile's smooth experts with and without their parts on the note
 split, and prints each kind's cosine between consecutive epochs' displacements, per epoch pair, and
 the window scores C2/C2b use. No cache: every run trains from scratch.
 
-    .venv/bin/python notes/scripts/c2b_ramp.py [n_experts] [seed]
+    .venv/bin/python notes/scripts/c2b_ramp.py [n_experts] [seed] [only: part of a kind's name]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def kinds(cfg):
         "penalty, no ramp": smooth_experts(*common, clip_loss=False, gp_batch=cfg.gp_batch),
         "ramp, no penalty": smooth_experts(*common, clip_epochs=cfg.clip_epochs, grad_penalty=0.0),
         "momentum only": smooth_experts(*common, clip_loss=False, grad_penalty=0.0),
+        "smooth, penalty on every image": smooth_experts(*common, clip_epochs=cfg.clip_epochs),
     }
 
 
@@ -40,13 +41,15 @@ def epoch_cosines(trajectories: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.cosine_similarity(steps[:, 1:], steps[:, :-1], dim=2)
 
 
-def main(n_experts: int = 6, seed: int = 0) -> None:
+def main(n_experts: int = 6, seed: int = 0, only: str = "") -> None:
     limit_threads(1)
     cfg = config("cpu")
     data = load(cfg.dataset, None, seed=seed, size=cfg.image_size, val_fraction=cfg.val_fraction)
     spec = ConvNetSpec(data.shape[0], data.shape[1], data.classes, width=cfg.width, depth=cfg.depth)
     window = max(r.window_end() for r in cfg.runs)
     for name, sgd in kinds(cfg).items():
+        if only not in name:
+            continue
         t = train_experts(
             spec, data.train_images, data.train_labels, sgd, n_experts, seed, progress=False
         ).trajectories
@@ -57,4 +60,5 @@ def main(n_experts: int = 6, seed: int = 0) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    args = sys.argv[1:]
+    main(*(int(a) for a in args[:2]), *args[2:3])
