@@ -50,6 +50,12 @@ class Claim:
         computations, the reported spread for chaotic training (e.g. the 95 %
         half-width of a mean over seeds). :func:`compare` checks committed
         against fresh ``claims.json`` files with it.
+    kind, verdict, source, metric, effect, sample, tolerance_rule, revisions
+        Copied from the claim's registry entry (:mod:`support.core.registry`);
+        ``verdict`` is "reproduced" / "not reproduced" / "inconclusive" for
+        paper claims and "pass" / "fail" for claims beyond the paper.
+    n, mde : number, optional
+        Sample size and minimum detectable effect of a statistical claim.
     """
 
     id: str
@@ -62,6 +68,16 @@ class Claim:
     note: str = ""
     deterministic: bool = True
     tolerance: float = 0.0
+    kind: str = "paper"
+    verdict: str = ""
+    source: str = ""
+    metric: str = ""
+    effect: str = ""
+    sample: str = ""
+    tolerance_rule: str = ""
+    n: int | None = None
+    mde: float | None = None
+    revisions: list = field(default_factory=list)
 
     def __post_init__(self):
         if not self.id or not isinstance(self.id, str):
@@ -74,6 +90,21 @@ class Claim:
         object.__setattr__(self, "tolerance", float(tol))
         if not isinstance(self.passed, bool):
             object.__setattr__(self, "passed", bool(self.passed))
+        if not self.verdict:
+            object.__setattr__(self, "verdict", "pass" if self.passed else "fail")
+        for name in ("n", "mde"):
+            value = _plain(getattr(self, name))
+            if value is not None and (isinstance(value, bool) or not _is_number(value)):
+                raise ValueError(f"{name} of claim {self.id!r} must be a number, got {value!r}")
+            object.__setattr__(self, name, value)
+
+    @property
+    def label(self) -> str:
+        """The verdict as the table shows it; a revised criterion shows the old verdicts too."""
+        if not self.revisions:
+            return self.verdict
+        old = "; ".join(f"{r['verdict']} ({r['date']})" for r in self.revisions)
+        return f"{self.verdict} (revised after data; before: {old})"
 
 
 @dataclass
@@ -91,16 +122,60 @@ class ClaimSet:
     paper: str
     profile: str = ""
     claims: list[Claim] = field(default_factory=list)
+    registry: dict | None = None
+
+    def use(self, registry: dict) -> ClaimSet:
+        """Take every claim's words and thresholds from ``registry`` (:func:`registry.load`)."""
+        self.registry = dict(registry)
+        return self
 
     def add(
-        self, id: str, statement: str, measured: Any, criterion: str, passed: bool, **kwargs
+        self, id: str, measured: Any, passed: bool, powered: bool | None = None, **kwargs
     ) -> Claim:
-        """Record a claim (see :class:`Claim` for the fields); ids must be unique."""
+        """Record the measurement of the registered claim ``id``; ids must be unique.
+
+        With a registry (:meth:`use`), the statement, criterion, kind, source and
+        revisions come from it and the verdict follows :meth:`Registered.verdict`
+        (``powered`` False, or an ``mde`` above the registered effect, makes a
+        failed paper claim "inconclusive"). Without one, ``statement`` and
+        ``criterion`` must be given and the verdict is pass/fail.
+        """
         if any(c.id == id for c in self.claims):
             raise ValueError(f"claim id {id!r} is already recorded")
-        claim = Claim(id, statement, _plain(measured), criterion, passed, **kwargs)
+        if self.registry is not None:
+            kwargs = self._registered(id, passed, powered, kwargs)
+        claim = Claim(id=id, measured=_plain(measured), passed=passed, **kwargs)
         self.claims.append(claim)
         return claim
+
+    def _registered(self, id: str, passed: bool, powered: bool | None, kwargs: dict) -> dict:
+        if id not in self.registry:
+            raise KeyError(
+                f"claim {id!r} is not in the {self.paper} registry; registered: "
+                f"{list(self.registry)}"
+            )
+        clash = sorted({"statement", "criterion", "kind", "verdict", "source"} & set(kwargs))
+        if clash:
+            raise ValueError(f"claim {id!r}: {clash} come from the registry, not from code")
+        entry = self.registry[id]
+        return dict(
+            kwargs,
+            statement=entry.statement,
+            criterion=entry.criterion_text,
+            kind=entry.kind,
+            verdict=entry.verdict(bool(passed), kwargs.get("mde"), powered),
+            source=entry.source,
+            metric=entry.metric,
+            effect=entry.effect,
+            sample=entry.sample,
+            tolerance_rule=entry.tolerance,
+            revisions=[asdict(r) for r in entry.revisions],
+        )
+
+    def unmeasured(self) -> list[str]:
+        """Registered ids that no measurement was recorded for."""
+        done = {c.id for c in self.claims}
+        return [i for i in (self.registry or {}) if i not in done]
 
     @property
     def all_passed(self) -> bool:
@@ -108,59 +183,70 @@ class ClaimSet:
         return all(c.passed for c in self.claims)
 
     def table(self):
-        """The claims as a pandas DataFrame (one row per claim)."""
+        """The claims as a pandas DataFrame (one row per claim, every column in full)."""
         import pandas as pd
 
-        rows = [
-            {
-                "id": c.id,
-                "claim": c.statement,
-                "measured": _fmt(c.measured),
-                "spread": c.spread,
-                "tolerance": "timing" if not c.deterministic else _fmt(c.tolerance),
-                "paper": "" if c.paper is None else _fmt(c.paper),
-                "criterion": c.criterion,
-                "result": "PASS" if c.passed else "FAIL",
-                "note": c.note,
-            }
-            for c in self.claims
-        ]
+        rows = [_row(c) for c in self.claims]
         if not rows:
             return pd.DataFrame()
         table = pd.DataFrame(rows).set_index("id")
-        return table if table["note"].astype(bool).any() else table.drop(columns="note")
+        empty = [k for k in ("n", "mde", "note", "paper") if not table[k].astype(bool).any()]
+        return table.drop(columns=empty)
 
     def write(self, output_dir: str | os.PathLike) -> Path:
         """Write ``claims.json`` into ``output_dir`` (atomically) and return its path."""
+        missing = self.unmeasured()
         payload = {
             "paper": self.paper,
             "profile": self.profile,
             "all_passed": self.all_passed,
+            "unmeasured": missing,
             "claims": [asdict(c) for c in self.claims],
         }
         return atomic.write_json(Path(output_dir) / "claims.json", payload)
 
     def summary(self) -> str:
-        """Stable text for nbval: one ``id: PASS|FAIL`` line per claim and a count.
+        """Stable text for nbval: one ``id: verdict`` line per claim and counts per verdict.
 
         Timing claims (``deterministic=False``) are listed without their verdict
-        and left out of the count; the table and ``claims.json`` carry them.
+        and left out of the counts; the table and ``claims.json`` carry them.
         """
         lines = [
-            f"{c.id}: {'PASS' if c.passed else 'FAIL'}"
-            if c.deterministic
-            else f"{c.id}: timing (see table)"
+            f"{c.id}: {c.verdict}" if c.deterministic else f"{c.id}: timing (see table)"
             for c in self.claims
         ]
+        lines += [f"{i}: not measured at this profile" for i in self.unmeasured()]
         checked = [c for c in self.claims if c.deterministic]
-        passed = sum(c.passed for c in checked)
-        lines.append(
-            f"{passed}/{len(checked)} deterministic claims passed ({self.paper}, profile {self.profile})"
-        )
+        counts = {}
+        for c in checked:
+            counts[c.verdict] = counts.get(c.verdict, 0) + 1
+        tally = ", ".join(f"{n} {v}" for v, n in counts.items()) or "no claims"
+        lines.append(f"{tally} ({self.paper}, profile {self.profile})")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return self.table().to_html()
+        import pandas as pd
+
+        with pd.option_context("display.max_colwidth", None):
+            return self.table().to_html()
+
+
+def _row(c: Claim) -> dict:
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "claim": c.statement,
+        "source": c.source,
+        "measured": _fmt(c.measured),
+        "spread": c.spread,
+        "n": "" if c.n is None else _fmt(c.n),
+        "mde": "" if c.mde is None else _fmt(c.mde),
+        "tolerance": "timing" if not c.deterministic else _fmt(c.tolerance),
+        "paper": "" if c.paper is None else _fmt(c.paper),
+        "criterion": c.criterion,
+        "verdict": c.label,
+        "note": c.note,
+    }
 
 
 def load(path: str | os.PathLike) -> dict:
@@ -207,8 +293,9 @@ def compare(committed: dict, fresh: dict, rel: float = 1e-9) -> list[str]:
         if new is None:
             problems.append(f"{old['id']}: missing from the re-run")
             continue
-        if bool(new["passed"]) != bool(old["passed"]):
-            problems.append(f"{old['id']}: verdict {old['passed']} -> {new['passed']}")
+        if bool(new["passed"]) != bool(old["passed"]) or new.get("verdict") != old.get("verdict"):
+            before, after = old.get("verdict", old["passed"]), new.get("verdict", new["passed"])
+            problems.append(f"{old['id']}: verdict {before} -> {after}")
         a, b = old["measured"], new["measured"]
         tol = float(old.get("tolerance", 0.0) or 0.0)
         if _is_number(a) and _is_number(b):

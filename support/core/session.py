@@ -65,6 +65,7 @@ class Session:
         self.config = config
         self.claims = ClaimSet(paper, profile)
         figures.set_style()
+        _show_tables_in_full()
 
     def describe(self) -> str:
         """Human-readable summary of the run settings and package versions."""
@@ -102,3 +103,11 @@ class Session:
     def elapsed(self) -> float:
         """Seconds since the session started."""
         return time.time() - self.started
+
+
+def _show_tables_in_full() -> None:
+    """A notebook's claims table shows every cell whole (pandas cuts cells at 50 characters)."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", None)
