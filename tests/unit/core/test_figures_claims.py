@@ -46,24 +46,32 @@ def test_save_writes_png_pdf_sidecar_byte_stable(tmp_path):
 
 def test_claims_table_json_summary(tmp_path):
     cs = ClaimSet("demo", "smoke")
-    cs.add("C1", "a holds", 0.91234, ">= 0.9", True, paper=0.95)
-    cs.add("C2", "b holds", "1.2 ± 0.1", "< 1", False, spread="sd 0.1")
+    cs.add("C1", 0.91234, True, statement="a holds", criterion=">= 0.9", paper=0.95)
+    cs.add("C2", 1.2, False, statement="b holds", criterion="< 1", spread="sd 0.1")
     with pytest.raises(ValueError, match="already"):
-        cs.add("C1", "dup", 0, "", True)
+        cs.add("C1", 0, True, statement="dup", criterion="")
     assert not cs.all_passed
     table = cs.table()
     assert list(table.index) == ["C1", "C2"] and table.loc["C1", "measured"] == "0.912"
     data = load(cs.write(tmp_path))
-    assert data["claims"][1]["passed"] is False
-    cs.add("T1", "fast", 0.5, "< 1 s", True, deterministic=False)
+    assert data["claims"][1]["passed"] is False and data["claims"][1]["verdict"] == "fail"
+    cs.add("T1", 0.5, True, statement="fast", criterion="< 1 s", deterministic=False)
     assert cs.summary().splitlines() == [
-        "C1: PASS",
-        "C2: FAIL",
+        "C1: pass",
+        "C2: fail",
         "T1: timing (see table)",
-        "1/2 deterministic claims passed (demo, profile smoke)",
+        "1 pass, 1 fail (demo, profile smoke)",
     ]
+    cs.write(tmp_path)
     report = gather(tmp_path.parent)
-    assert "| C2 | b holds | 1.2 ± 0.1 (sd 0.1) |  | < 1 | **FAIL** |" in report
+    assert "| C2 | paper | b holds |  | 1.2 (sd 0.1) |  |  |  | < 1 | **fail** |" in report
+
+
+def test_claims_html_shows_cells_in_full():
+    cs = ClaimSet("demo", "smoke")
+    long = "a statement much longer than the fifty characters pandas shows by default, in full"
+    cs.add("C1", 1.0, True, statement=long, criterion="x")
+    assert long in cs._repr_html_()
 
 
 def test_load_rejects_malformed(tmp_path):
@@ -77,8 +85,8 @@ def test_load_rejects_malformed(tmp_path):
 def test_session_saves_into_output_dir(tmp_path):
     s = Session("demo", "smoke", seed=1, device="cpu", output_dir=str(tmp_path))
     s.save(_fig(), "f1", extra=3)
-    s.claims.add("C1", "x", 1.0, "== 1", True)
-    assert s.finish().startswith("C1: PASS")
+    s.claims.add("C1", 1.0, True, statement="x", criterion="== 1")
+    assert s.finish().startswith("C1: pass")
     assert (tmp_path / "claims.json").is_file() and (tmp_path / "f1.png").is_file()
     assert json.loads((tmp_path / "f1.json").read_text())["params"] == {"extra": 3}
     assert "device=cpu" in s.describe()
