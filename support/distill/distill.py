@@ -11,7 +11,8 @@ luck of the draw.
 One outer iteration, per member (MTT, Alg. 1):
 
 1. draw an expert and a start epoch ``t < T+``; the student starts at the
-   expert's ``theta*_t`` (AST: conv weights perturbed, see :func:`perturb`);
+   expert's ``theta*_t`` (AST: conv weights perturbed, see :func:`perturb`,
+   with the reference network's relative noise, :func:`perturb_scales`);
 2. take ``N`` SGD steps ``theta <- theta - alpha * grad CE(DSA(x_b), y_b)`` on
    synthetic mini-batches, keeping the graph (AST: CE scaled by the balance
    weight; heavy-ball student momentum as in AST's code);
@@ -69,8 +70,9 @@ class Variant:
     student_momentum : float
         Heavy-ball momentum of the student's inner SGD, in [0, 1). MTT's code and
         both papers' equations: plain SGD (0, the default); AST's code: 0.9
-        (:data:`AST_STUDENT_MOMENTUM`). The initial synthetic rate is scaled by
-        ``1 - momentum`` so the effective step is the same.
+        (:data:`AST_STUDENT_MOMENTUM`). As in AST's code the initial synthetic
+        rate stays the experts' and momentum is added on top (its student
+        therefore travels further than a plain one in ``N`` steps).
     """
 
     name: str
@@ -111,8 +113,8 @@ class DistillConfig:
         Outer learning rates (> 0) of the pixels and of the synthetic learning rate.
     lr_init : float, optional
         Initial synthetic learning rate (> 0); ``None``: the experts' effective
-        rate ``lr / (1 - momentum)`` times ``(1 - student_momentum)`` (MTT starts
-        alpha at the experts' rate, ``lr_teacher``).
+        rate ``lr / (1 - momentum)`` for every variant, student momentum or not
+        (MTT and AST start alpha at ``lr_teacher``).
     batch_syn : int
         Synthetic images per student step (0 = all).
     outer_momentum : float
@@ -232,6 +234,56 @@ class DistillResult:
         return rows
 
 
+# The divergence rule, fixed before any run on the colour testbed (issue 21): a distillation has
+# diverged when its largest absolute pixel ends above DIVERGENCE_PIXEL_FACTOR times its start's, or
+# when the mean matching loss of its last DIVERGENCE_WINDOW iterations is above DIVERGENCE_LOSS_FACTOR
+# times that of its first (the margin keeps the segment draws' noise from flagging a flat run).
+# The diverged runs seen so far reached 5-25x their start's pixel maximum and a loss back at 0.8-1.1;
+# stable ones 1.2-1.7x and a falling loss. Diverged runs are counted and shown, and stay in the
+# paired means (the rule is to flag, not to exclude).
+DIVERGENCE_PIXEL_FACTOR = 3.0
+DIVERGENCE_WINDOW = 10
+DIVERGENCE_LOSS_FACTOR = 1.1
+
+
+def diverged(
+    res: DistillResult,
+    pixel_factor: float = DIVERGENCE_PIXEL_FACTOR,
+    window: int = DIVERGENCE_WINDOW,
+    loss_factor: float = DIVERGENCE_LOSS_FACTOR,
+) -> torch.Tensor:
+    """Which members of ``res`` diverged by the pre-set rule (see :data:`DIVERGENCE_PIXEL_FACTOR`).
+
+    Parameters
+    ----------
+    res : DistillResult
+    pixel_factor : float
+        Largest final ``|pixel|`` allowed, as a multiple of the member's initial largest ``|pixel|``.
+    window : int
+        Iterations averaged at each end of the loss curve (at most a quarter of them, at least 1).
+    loss_factor : float
+        Largest last-window mean loss allowed, as a multiple of the first window's.
+
+    Returns
+    -------
+    torch.Tensor
+        Boolean ``(S,)``: True where a member diverged (a non-finite pixel or loss counts too).
+    """
+    check_positive("pixel_factor", pixel_factor)
+    check_int("window", window)
+    check_positive("loss_factor", loss_factor)
+    S = res.images.shape[0]
+    final = res.images.reshape(S, -1).abs().amax(1)
+    start = res.init_images.reshape(S, -1).abs().amax(1)
+    big = ~(final <= pixel_factor * start)
+    losses = res.losses.double()
+    if losses.shape[0] == 0:
+        return big
+    w = max(1, min(window, losses.shape[0] // 4))
+    rising = ~(losses[-w:].mean(0) <= loss_factor * losses[:w].mean(0))
+    return big | rising
+
+
 def balance_weight(start_epoch: torch.Tensor, max_start_epoch: int) -> torch.Tensor:
     """AST's balanced-loss weight: ``log5(t - h + 8)`` for ``t >= h = T+ // 2``, else ``1 / log5(h - t + 8)``."""
     h = max_start_epoch // 2
@@ -241,17 +293,59 @@ def balance_weight(start_epoch: torch.Tensor, max_start_epoch: int) -> torch.Ten
     return torch.where(t >= h, late, early).float()
 
 
+REFERENCE_WIDTH = 128  # MTT/AST's ConvNet-3 on CIFAR-10: width 128, 3x3 kernels
+REFERENCE_DEPTH = 3
+
+
+def perturb_scales(
+    spec: ConvNetSpec, width: int = REFERENCE_WIDTH, depth: int = REFERENCE_DEPTH
+) -> tuple[float, ...]:
+    """Per conv layer, the ``scale`` that gives :func:`perturb` the reference network's relative noise.
+
+    AST's rule ``W + (d / ||d||_F) * W`` moves a layer of ``n`` weights by about
+    ``||W|| / sqrt(n)``, so a small network is perturbed more, relative to its
+    weights, than AST's ConvNet-3 (width 128). Scaling layer ``l`` by
+    ``sqrt(n_l / n_ref_l)``, with ``n_ref_l`` the weights of the reference's
+    layer ``l`` (its last layer for deeper ones), makes the relative noise the
+    reference's; at the reference's own size every scale is 1.
+    """
+    check_int("width", width)
+    check_int("depth", depth)
+    convs = [shape for _, shape in spec.shapes() if len(shape) == 4]
+    out = []
+    for layer, shape in enumerate(convs):
+        k = shape[-1] * shape[-2]
+        n_ref = (spec.channels if layer == 0 else width) * width * k
+        if layer >= depth:
+            n_ref = width * width * k
+        out.append(math.sqrt(math.prod(shape) / n_ref))
+    return tuple(out)
+
+
 def perturb(
-    spec: ConvNetSpec, params: torch.Tensor, generator: torch.Generator, scale: float = 1.0
+    spec: ConvNetSpec,
+    params: torch.Tensor,
+    generator: torch.Generator,
+    scale: float | Sequence[float] = 1.0,
 ) -> torch.Tensor:
-    """AST's weight perturbation: each conv weight ``W <- W + scale * (d / ||d||_F) * W``, ``d ~ N(0, I)``."""
-    out, start = [], 0
+    """AST's weight perturbation: each conv weight ``W <- W + scale * (d / ||d||_F) * W``, ``d ~ N(0, I)``.
+
+    ``scale`` is one number or one per conv layer (see :func:`perturb_scales`).
+    """
+    n_conv = sum(len(shape) == 4 for _, shape in spec.shapes())
+    scales = [float(scale)] * n_conv if isinstance(scale, (int, float)) else list(scale)
+    if len(scales) != n_conv or not all(math.isfinite(c) and c >= 0 for c in scales):
+        raise ValueError(
+            f"scale must be one number >= 0 or {n_conv} (one per conv layer), got {scale!r}"
+        )
+    out, start, layer = [], 0, 0
     for _, shape in spec.shapes():
         size = math.prod(shape)
         seg = params[:, start : start + size]
         if len(shape) == 4:
             d = torch.randn(seg.shape, generator=generator).to(seg.device)
-            seg = seg + scale * d / d.norm(dim=1, keepdim=True) * seg
+            seg = seg + scales[layer] * d / d.norm(dim=1, keepdim=True) * seg
+            layer += 1
         out.append(seg)
         start += size
     return torch.cat(out, dim=1)
@@ -389,7 +483,7 @@ def initial_sets(spec, images, labels, experts, members: Members, cfg: DistillCo
             feats = expert_logits(spec, final, images)
             idx = kmeans_indices(feats, labels, cfg.ipc, spec.classes, seed=s)
         init.append(images[idx])
-        lr0.append(cfg.lr_init or ex.config.effective_lr * (1 - v.student_momentum))
+        lr0.append(cfg.lr_init or ex.config.effective_lr)
     return torch.stack(init), torch.tensor(lr0)
 
 
@@ -435,7 +529,7 @@ def unroll(spec, syn, y_syn, syn_lr, snaps, t, members: Members, cfg: DistillCon
     """N differentiable student steps from ``snaps[:, 0]``; returns the per-member loss ``(S,)`` and its final term."""
     start, S = snaps[:, 0], snaps.shape[0]
     if bool(members.perturb.any()):
-        start = torch.where(members.perturb, perturb(spec, start, g), start)
+        start = torch.where(members.perturb, perturb(spec, start, g, perturb_scales(spec)), start)
     ones = torch.ones(S, device=syn.device)
     w = torch.where(members.balance, balance_weight(t, cfg.max_start_epoch).to(syn.device), ones)
     mid_steps = {(cfg.syn_steps // cfg.expert_epochs) * i: i for i in range(1, cfg.expert_epochs)}

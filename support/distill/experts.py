@@ -38,7 +38,7 @@ def smooth_experts(
     clip_loss: bool = True,
     clip_epochs: int = 10,
     grad_penalty: float = 2.0,
-    gp_norm: str = "sample",
+    gp_norm: str = "pixel",
     gp_batch: int = 0,
 ) -> SGDConfig:
     """AST's smooth experts: momentum 0.9, weight decay 1e-3, rate x0.6 after epoch ``epochs // 2 + 1``

@@ -28,4 +28,11 @@ def matching_loss(student: torch.Tensor, start: torch.Tensor, target: torch.Tens
             f"student, start and target must have the same shape, got {tuple(student.shape)}, "
             f"{tuple(start.shape)}, {tuple(target.shape)}"
         )
-    return (student - target).pow(2).sum(-1) / (start - target).pow(2).sum(-1)
+    den = (start - target).pow(2).sum(-1)
+    if not bool((den > 0).all()):
+        raise ValueError(
+            "start and target must differ (the expert must move over the matched segment): "
+            f"||start - target||^2 = {den.detach().reshape(-1).tolist()}; an expert that has stopped "
+            "moving gives no direction to match (choose earlier start epochs or more expert epochs)"
+        )
+    return (student - target).pow(2).sum(-1) / den

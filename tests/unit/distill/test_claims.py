@@ -109,8 +109,35 @@ def test_record_claims_ids_and_verdicts():
     }
     by_id = {c.id: c for c in claims.claims}
     assert by_id["C3a"].measured == 5.0 and by_id["C3a"].tolerance == 0.0
-    assert by_id["C3b"].tolerance == pytest.approx(2.48, abs=0.01)  # t(0.975, 2) * 1 / sqrt(3)
-    assert "C5a" not in by_id
+    assert by_id["C3b"].tolerance == pytest.approx(0.58, abs=0.01)  # standard error 1 / sqrt(3)
+    assert by_id["C3b"].verdict == "inconclusive"  # MDE 3.7 above the registered 2 points
+    assert "C5a" not in by_id and "D1" not in by_id  # no runs given: divergence not checked
+    assert by_id["C2"].verdict == "reproduced" and by_id["C4"].verdict == "fail"
+
+
+def test_c3_failure_with_a_large_mde_is_inconclusive():
+    ev = _evaluation(
+        1,
+        [_rows("Random real", 50.0), _rows("k-means real", 49.0), _rows("MTT", 60.0, 3.0)]
+        + [_rows(v, 60.5, noise=8.0) for v in VARIANTS],
+    )
+    claims = ClaimSet("dataset_distillation", "cpu")
+    record_claims(claims, Results(_experts(1.2, 0.7), [ev], 1, "animal_shapes"))
+    c = {c.id: c for c in claims.claims}["C3a"]
+    assert not c.passed and c.mde > 2.0 and c.verdict == "inconclusive"
+
+
+def test_c1b_needs_the_registered_gain_not_only_an_interval_above_zero():
+    def run(gain):
+        rows = [_rows("Random real", 40.0), _rows("k-means real", 40.0), _rows("MTT", 40.0 + gain)]
+        ev1 = _evaluation(1, rows + [_rows(v, 50.0) for v in VARIANTS])
+        ev10 = _evaluation(10, [_rows("Random real", 40.0), _rows("MTT", 40.0 + gain)])
+        claims = ClaimSet("dataset_distillation", "cpu")
+        record_claims(claims, Results(_experts(1.2, 0.7), [ev1, ev10], 1, "animal_shapes"))
+        return {c.id: c for c in claims.claims}["C1b"]
+
+    assert not run(3.0).passed  # interval [3, 3] above 0 but below the 6-point bar
+    assert run(6.5).passed and run(6.5).verdict == "reproduced"
 
 
 def test_record_claims_adds_published_comparison_on_cifar10():

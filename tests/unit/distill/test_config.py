@@ -43,9 +43,12 @@ def test_equal_effective_step_and_windows_before_decay(name):
         assert r.window_end() <= decay or r.allow_decay_window, (name, r.ipc)
 
 
-def test_cpu_profile_is_the_animal_shapes_testbed():
+def test_cpu_profile_is_the_colour_animal_shapes_testbed():
     cfg = config("cpu")
-    assert cfg.dataset == "animal_shapes" and cfg.image_size == 16
+    assert cfg.dataset == "animal_shapes_m" and cfg.image_size == 16
+    # the reference recipe in kind (issue 21): ZCA as MTT's code, AST's penalty on every image,
+    # the undistilled subsets also at MTT's lr_net 0.01 (the DC/MTT protocol)
+    assert cfg.zca and cfg.gp_batch == 0 and 0.01 in cfg.random_lrs
     assert cfg.ablation_ipc == 1 and cfg.extra_variants == ("MTT",)
     one, ten = cfg.run(1), cfg.run(10)
     # IPC 1: MTT's C10 IPC-1 row (M, T+, lr_img, lr_lr, all images) with the README's N = 20

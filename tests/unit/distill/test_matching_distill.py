@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from support.distill.convnet import ConvNetSpec, init_params
+from support.distill.convnet import ConvNetSpec, forward, init_params
 from support.distill.distill import (
     DistillConfig,
     DistillResult,
@@ -196,7 +196,7 @@ def test_members_of_one_seed_share_every_draw():
     assert not torch.equal(res.images[a[0]], res.images[a[1]])  # seeds differ
 
 
-def test_student_momentum_starts_at_the_same_effective_step():
+def test_student_momentum_keeps_the_rate_and_adds_momentum_as_ast():
     spec, x, y, experts = _toy()
     cfg = DistillConfig(
         ipc=1, iterations=1, syn_steps=2, expert_epochs=2, max_start_epoch=2, lr_img=1.0,
@@ -205,7 +205,28 @@ def test_student_momentum_starts_at_the_same_effective_step():
     variants = [Variant("sgd"), Variant("mom", student_momentum=0.9)]
     res = distill(spec, x, y, experts, variants, cfg, seeds=[0], progress=False)
     lr = experts["plain"].config.effective_lr
-    torch.testing.assert_close(res.lrs[0], torch.tensor([lr, lr * 0.1]), rtol=1e-4, atol=0)
+    torch.testing.assert_close(res.lrs[0], torch.tensor([lr, lr]), rtol=1e-4, atol=0)
+
+
+def test_student_step_follows_asts_heavy_ball_recurrence():
+    from support.distill.distill import student_step
+
+    spec, x, y, experts = _toy()
+    theta0 = experts["plain"].trajectories[:1, 0].clone().requires_grad_(True)
+    xb, yb = x[None, :6], y[None, :6]
+    lr = torch.tensor([0.05])
+    t1, b1 = student_step(spec, theta0, torch.zeros_like(theta0), xb, yb, lr, 0.9)
+    t2, _ = student_step(spec, t1, b1, xb, yb, lr, 0.9)
+
+    def grad(theta):
+        theta = theta.detach().requires_grad_(True)
+        ce = torch.nn.functional.cross_entropy(forward(spec, theta, xb)[0], yb[0])
+        return torch.autograd.grad(ce, theta)[0]
+
+    g0 = grad(theta0)
+    g1 = grad(theta0 - 0.05 * g0)  # AST: b_0 = g_0, b_t = 0.9 b_(t-1) + g_t, theta -= syn_lr * b_t
+    expected = theta0 - 0.05 * g0 - 0.05 * (0.9 * g0 + g1)
+    torch.testing.assert_close(t2.detach(), expected.detach(), rtol=1e-5, atol=1e-7)
 
 
 def test_windows_must_end_before_the_experts_rate_decay():

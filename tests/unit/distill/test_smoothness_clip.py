@@ -58,4 +58,4 @@ def test_clipping_ramp_scales_the_cross_entropy_only_in_early_epochs():
 
 def test_smooth_expert_rate_decays_after_epoch_half_plus_one_as_in_ast():
     cfg = smooth_experts(50)
-    assert cfg.decay_epoch == 27 and cfg.decay_factor == 0.6 and cfg.gp_norm == "sample"
+    assert cfg.decay_epoch == 27 and cfg.decay_factor == 0.6 and cfg.gp_norm == "pixel"
