@@ -24,6 +24,24 @@ import torch
 DATASETS = ("digits", "animal_shapes", "animal_shapes_m", "mnist_5k", "cifar10")
 
 
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)  # fmt: skip
+
+
+def class_names(name: str) -> tuple[str, ...]:
+    """Names of data set ``name``'s classes, in label order (digits: ``"0"`` ... ``"9"``)."""
+    if name in ("animal_shapes", "animal_shapes_m"):
+        from ..data.animal_shapes_m import CLASS_NAMES
+
+        return CLASS_NAMES
+    if name == "cifar10":
+        return CIFAR10_CLASSES
+    if name in ("digits", "mnist_5k"):
+        return tuple(str(d) for d in range(10))
+    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
+
+
 @dataclass
 class Dataset:
     """A standardised train/test split (images ``(n, C, H, W)`` float32, labels int64)."""

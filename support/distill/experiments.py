@@ -31,6 +31,7 @@ from .data import Dataset
 from .distill import DistillConfig, DistillResult, distill
 from .evaluate import eval_config, evaluate
 from .experts import ExpertSet, data_fingerprint, plain_experts, smooth_experts, train_experts
+from .published import published_cifar10
 from .train import accuracy
 
 # Figure labels of the expert kinds.
@@ -642,3 +643,39 @@ def evaluate_full(
         device=device,
     ).final
     return summarise(["Full training set"] * cfg.eval_nets, list(range(cfg.eval_nets)), full.T)
+
+
+DC_LR = 0.01  # MTT's lr_net default: the rate its code (and DC's protocol) trains real subsets at
+
+
+def headroom(name: str, evaluations: Sequence[Evaluation], full: pd.DataFrame) -> pd.DataFrame:
+    """How far random real subsets sit below the full training set, here and on CIFAR-10 (%).
+
+    Per IPC of ``evaluations``: the random subsets at their validation-chosen rate and at
+    :data:`DC_LR` (the DC/MTT protocol, when that rate is in the grid), the full-data accuracy and
+    the ratio random / full; beside them the published CIFAR-10 row (random: MTT Table 1, full
+    data: DC/DSA/DM).
+    """
+    full_acc = float(full["mean"].iloc[0])
+    row, pub = {}, published_cifar10()
+    cifar = {}
+    for e in evaluations:
+        rnd = float(e.table.loc["Random real", "mean"])
+        row[f"random IPC {e.ipc}"] = rnd
+        grid = e.lr_grid
+        if grid is not None and ("Random real", DC_LR) in grid.index:
+            row[f"random IPC {e.ipc} at lr {DC_LR:g}"] = float(
+                grid.loc[("Random real", DC_LR), "test"]
+            )
+        row[f"random / full, IPC {e.ipc}"] = rnd / full_acc if full_acc > 0 else float("nan")
+        if f"IPC {e.ipc}" in pub.columns:
+            r = float(pub.loc["Random real", f"IPC {e.ipc}"])
+            cifar[f"random IPC {e.ipc}"] = r
+            cifar[f"random IPC {e.ipc} at lr {DC_LR:g}"] = (
+                r  # the published numbers are DC's protocol
+            )
+            cifar[f"random / full, IPC {e.ipc}"] = r / float(pub.loc["Full data", "IPC 1"])
+    row["full training set"] = full_acc
+    cifar["full training set"] = float(pub.loc["Full data", "IPC 1"])
+    out = pd.DataFrame({name: row, "CIFAR-10 (published)": cifar})
+    return out.loc[list(row)].round(3)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,9 +11,21 @@ import torch
 
 
 def plot_synthetic(
-    rows: Mapping[str, torch.Tensor], labels: torch.Tensor, to_pixels: Callable, classes: int
+    rows: Mapping[str, torch.Tensor],
+    labels: torch.Tensor,
+    to_pixels: Callable,
+    classes: int,
+    class_names: Sequence[str] | None = None,
 ):
-    """One image per class (the first of each class) for every row of ``rows`` (label -> ``(n, C, H, W)``)."""
+    """One image per class (the first of each class) for every row of ``rows`` (label -> ``(n, C, H, W)``).
+
+    Columns are titled with ``class_names`` (default: ``class 0``, ``class 1``, ...).
+    """
+    if class_names is not None and len(class_names) != classes:
+        raise ValueError(f"class_names must name {classes} classes, got {list(class_names)}")
+    titles = (
+        list(class_names) if class_names is not None else [f"class {c}" for c in range(classes)]
+    )
     first = [int(torch.nonzero(labels == c)[0]) for c in range(classes)]
     fig, axes = plt.subplots(
         len(rows), classes, figsize=(0.9 * classes, 1.0 * len(rows)), squeeze=False
@@ -35,29 +47,42 @@ def plot_synthetic(
                     -0.15, 0.5, name, transform=ax.transAxes, ha="right", va="center", fontsize=9
                 )
             if r == 0:
-                ax.set_title(f"class {c}", fontsize=8)
+                ax.set_title(titles[c], fontsize=8)
     fig.tight_layout()
     fig.subplots_adjust(left=0.22)
     return fig
 
 
 def plot_curves(names: list[str], losses: torch.Tensor, lrs: torch.Tensor, show: list[str]):
-    """Matching loss and learned rate over iterations: mean over seeds (line) and range (band) per variant."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4))
+    """Matching loss and the learned rate's change over iterations, per variant: mean over seeds, range as band.
+
+    The rate is shown as its relative change from its start (in %), so variants that start at the
+    same rate and move it little (a small ``lr_lr``) stay distinguishable; line styles differ too.
+    """
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     it = np.arange(1, losses.shape[0] + 1)
-    for name in show:
+    styles = ["-", "--", "-.", ":"]
+    for k, name in enumerate(show):
         rows = [i for i, n in enumerate(names) if n == name]
-        for ax, val in ((a, losses[:, rows].numpy()), (b, lrs[:, rows].numpy())):
+        lr = lrs[:, rows].double().numpy()
+        change = 100 * (lr / lr[:1] - 1)
+        for ax, val in ((a, losses[:, rows].numpy()), (b, change)):
             smooth = pd.DataFrame(val).rolling(10, min_periods=1).mean().to_numpy()
-            line = ax.plot(it, smooth.mean(1), label=name)[0]
-            ax.fill_between(it, smooth.min(1), smooth.max(1), color=line.get_color(), alpha=0.2)
+            line = ax.plot(it, smooth.mean(1), styles[k % 4], label=name, lw=1.6)[0]
+            ax.fill_between(it, smooth.min(1), smooth.max(1), color=line.get_color(), alpha=0.15)
     a.set(
         xlabel="iteration",
         ylabel="matching loss (10-it. mean)",
         title="normalised parameter-matching loss",
     )
-    b.set(xlabel="iteration", ylabel="learned synthetic rate alpha", title="learned learning rate")
+    b.set(
+        xlabel="iteration",
+        ylabel="change of alpha from its start (%)",
+        title="learned synthetic learning rate alpha",
+    )
+    b.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
     a.legend(fontsize=8)
+    b.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

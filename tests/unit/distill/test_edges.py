@@ -33,3 +33,21 @@ def test_matching_loss_rejects_a_segment_where_the_expert_did_not_move():
     a = torch.zeros(2, 4)
     with pytest.raises(ValueError, match="start and target must differ"):
         matching_loss(a + 1, a, a.clone())
+
+
+def test_class_names_label_the_synthetic_images_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from support.distill.data import class_names
+    from support.distill.plots import plot_synthetic
+
+    assert class_names("animal_shapes_m")[:3] == ("bear", "bird", "cat")
+    assert class_names("cifar10")[0] == "airplane" and class_names("digits")[9] == "9"
+    imgs = {"row": torch.rand(10, 3, 4, 4)}
+    fig = plot_synthetic(imgs, torch.arange(10), lambda x: x, 10, class_names("animal_shapes_m"))
+    assert [ax.get_title() for ax in fig.axes[:10]] == list(class_names("animal_shapes_m"))
+    with pytest.raises(ValueError, match="class_names"):
+        plot_synthetic(imgs, torch.arange(10), lambda x: x, 10, ("a", "b"))
+    with pytest.raises(ValueError, match="dataset"):
+        class_names("imagenet")
