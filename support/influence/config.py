@@ -3,9 +3,10 @@
 Every profile follows the paper's protocol (jjbrophy47/tree_influence's
 scripts): the library's default leaf constraints, an 80/20 split, single-test
 removal of the top {0.1, 0.5, 1, 1.5, 2} % of the training set, set removal
-of the top {5, ..., 50} %, the seven-method ranking (BoostIn, LeafInfSP,
-TREX, TreeSim, SubSample, LOO, Random), LeafInfluence and LeafRefit ranked
-separately. The profiles differ in data sets, sizes and test examples.
+and adding noise at the top {5, ..., 50} %, fixing mislabelled examples, the
+paper's nine-method ranking (BoostIn, LeafInfSP, TREX, TreeSim, InputSim,
+SubSample, LOO, Target = RandomSL, Random), LeafInfluence and LeafRefit
+ranked separately. The profiles differ in data sets, sizes and test examples.
 """
 
 from __future__ import annotations
@@ -19,7 +20,19 @@ from .data import EMBEDDED, PAPER_DATASETS
 from .explainers import METHODS
 from .models import LIBRARIES
 
-RANKED = ("boostin", "leaf_inf_sp", "trex", "tree_sim", "subsample", "loo", "random")
+# The paper's ranked set (its Figure 3): the fast methods, InputSim, SubSample, LOO and
+# the two baselines (Target is the paper's RandomSL).
+RANKED = (
+    "boostin",
+    "leaf_inf_sp",
+    "trex",
+    "tree_sim",
+    "input_sim",
+    "subsample",
+    "loo",
+    "target",
+    "random",
+)
 SEPARATE = ("leaf_inf", "leaf_refit")
 EXTRA = ("boostin_newton",)  # beyond the paper: BoostIn's exact-derivative variant
 SETTINGS = ("single_removal", "set_removal", "add_noise", "fix_mislabelled")
@@ -59,8 +72,11 @@ class Config:
         Largest training set on which LOO / LeafInfluence and LeafRefit run.
     n_boot : int
         Bootstrap resamples of the test (or evaluation) examples for rank spreads.
-    cost_sizes, cost_trees : tuple of int, int
-        Training sizes and trees of the cost study.
+    cost_sizes, cost_sizes_leaf, cost_n0, cost_trees : tuple, tuple, int, int
+        Training sizes at which BoostIn and LeafInfluence are timed (each at
+        least a decade of n in the cpu profile), the tiny size whose time
+        estimates the fixed overhead subtracted before the exponents are
+        fitted, and trees of the cost study.
     """
 
     combos: tuple
@@ -81,13 +97,15 @@ class Config:
     loo_max_n: int = 20000
     leaf_max_n: int = 20000
     n_boot: int = 1000
-    cost_sizes: tuple = (250, 500, 1000, 2000)
+    cost_sizes: tuple = (1000, 2000, 3000, 5000, 10000)
+    cost_sizes_leaf: tuple = (300, 600, 1000, 2000, 3000)
+    cost_n0: int = 50
     cost_trees: int = 100
 
     def __post_init__(self):
         for name in ("n_estimators", "max_leaves", "n_synth", "n_test", "subsample_iter", "n_boot"):
             check_int(name, getattr(self, name), 2 if name == "max_leaves" else 1)
-        for name in ("max_train", "loo_max_n", "leaf_max_n", "cost_trees"):
+        for name in ("max_train", "loo_max_n", "leaf_max_n", "cost_trees", "cost_n0"):
             check_int(name, getattr(self, name), 0)
         if isinstance(self.learning_rate, bool) or not 0 < self.learning_rate <= 1:
             raise ValueError(f"learning_rate must be in (0, 1], got {self.learning_rate!r}")
@@ -101,8 +119,12 @@ class Config:
             _subset(name, getattr(self, name), known)
         if "boostin" not in self.ranked:
             raise ValueError(f"ranked must include 'boostin', got {self.ranked!r}")
-        if len(self.cost_sizes) < 3 or list(self.cost_sizes) != sorted(set(self.cost_sizes)):
-            raise ValueError(f"cost_sizes must be >= 3 increasing sizes, got {self.cost_sizes!r}")
+        for name in ("cost_sizes", "cost_sizes_leaf"):
+            sizes = getattr(self, name)
+            if len(sizes) < 3 or list(sizes) != sorted(set(sizes)) or sizes[0] <= self.cost_n0:
+                raise ValueError(
+                    f"{name} must be >= 3 increasing sizes above cost_n0={self.cost_n0}, got {sizes!r}"
+                )
         _check_combos(self.combos)
 
     @property
@@ -141,6 +163,8 @@ PAPER = Config(
     max_train=0,
     n_test=100,
     cost_sizes=(1000, 2000, 4000, 8000, 16000),
+    cost_sizes_leaf=(1000, 2000, 4000, 8000, 16000),
+    cost_n0=100,
 )
 
 PROFILES = {
@@ -155,22 +179,29 @@ PROFILES = {
         subsample_iter=10,
         n_boot=50,
         cost_sizes=(100, 200, 300),
+        cost_sizes_leaf=(100, 200, 300),
+        cost_n0=20,
         cost_trees=10,
     ),
     # A miniature of the paper's protocol; see the notebook for what was scaled down.
     "cpu": Config(
         combos=(
             ("synth10", "lightgbm"),
+            ("synth10", "xgboost"),
+            ("synth10", "sklearn_hgb"),
+            ("breast_cancer", "lightgbm"),
             ("breast_cancer", "xgboost"),
             ("diabetes_sk", "lightgbm"),
+            ("diabetes_sk", "xgboost"),
             ("wine_sk", "lightgbm"),
         ),
-        max_train=1000,
-        n_test=12,
-        settings=("single_removal", "set_removal", "fix_mislabelled"),
+        max_train=250,
+        n_synth=320,
+        n_test=5,
+        settings=("single_removal", "set_removal", "add_noise", "fix_mislabelled"),
         fix_fracs=(0.1, 0.2, 0.3),
-        subsample_iter=200,
-        cost_sizes=(1000, 2000, 3000),
+        extra=(),
+        subsample_iter=100,
     ),
     "paper": PAPER,
     # The paper profile's structure (real loaders reading DATA_DIR, grids,
@@ -186,6 +217,8 @@ PROFILES = {
         set_fracs=(0.1, 0.5),
         fix_fracs=(0.1, 0.3),
         cost_sizes=(60, 90, 120),
+        cost_sizes_leaf=(60, 90, 120),
+        cost_n0=20,
         cost_trees=5,
     ),
 }

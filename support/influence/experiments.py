@@ -309,7 +309,7 @@ def pairs_table(results) -> pd.DataFrame:
 
 
 def combine(results, cfg, degenerate_max: float = 0.5) -> dict:
-    """Ranks per setting over the non-degenerate pairs, with bootstrap spreads (the paper's aggregation).
+    """Ranks per setting over the non-degenerate pairs, with two-stage bootstrap spreads (pairs, examples).
 
     Returns ``ranks`` ({name: summary}), ``boot`` ({name: bootstrap ranks}),
     ``pairs`` (the table), ``ranked_pairs`` and long ``frames`` per setting.
@@ -326,15 +326,16 @@ def combine(results, cfg, degenerate_max: float = 0.5) -> dict:
             ranked + list(cfg.separate),
             True,
         ),
-        "single: removal, BoostIn variants": (
+        "multi: removal": ("set_removal", used, ranked, True),
+        "multi: add noise": ("add_noise", used, ranked, True),
+    }
+    if cfg.extra:
+        groups["single: removal, BoostIn variants"] = (
             "single_removal",
             used,
             ranked + list(cfg.extra),
             True,
-        ),
-        "multi: removal": ("set_removal", used, ranked, True),
-        "multi: add noise": ("add_noise", used, ranked, True),
-    }
+        )
     out = {"ranks": {}, "boot": {}, "pairs": pairs_table(results), "ranked_pairs": len(used)}
     for name, (key, rs, methods, hib) in groups.items():
         src = "single_removal" if key == "first_k" else key
@@ -348,7 +349,9 @@ def combine(results, cfg, degenerate_max: float = 0.5) -> dict:
     fixes = [r["fix_mislabelled"] for r in used if "fix_mislabelled" in r]
     if fixes:
         methods = [m for m in fixes[0].methods if m in ranked]
-        out["ranks"]["multi: fix mislabelled"] = summarise(fixes, methods, True, use_score=True)
+        name = "multi: fix mislabelled"
+        out["ranks"][name] = summarise(fixes, methods, True, cfg.n_boot, use_score=True)
+        out["boot"][name] = bootstrap_ranks(fixes, methods, True, cfg.n_boot, use_score=True)
     out["frames"] = {
         key: pd.concat(
             [

@@ -111,13 +111,16 @@ def plot_cost(cost, fits: dict):
     for m, g in cost.groupby("method"):
         kw = dict(marker="o", color=COLOURS.get(m))
         axes[0].loglog(
-            g["n"], g["total_s"], label=f"{LABELS.get(m, m)} (slope {fits[m]:.2f})", **kw
+            g["n"],
+            g["total_s"],
+            label=f"{LABELS.get(m, m)} (exponent above overhead {fits[m]:.2f})",
+            **kw,
         )
-        axes[1].loglog(g["n"], np.maximum(g["peak_mb"], 1e-2), label=LABELS.get(m, m), **kw)
+        axes[1].loglog(g["n"], g["peak_mb"], label=LABELS.get(m, m), **kw)
     axes[0].set_xlabel("training examples n")
-    axes[0].set_ylabel("fit + 1 influence (s)")
+    axes[0].set_ylabel("fit + 1 influence (s, raw)")
     axes[1].set_xlabel("training examples n")
-    axes[1].set_ylabel("peak extra RSS (MB)")
+    axes[1].set_ylabel("peak memory allocated (MB, tracemalloc)")
     axes[0].legend(fontsize=8)
     axes[1].legend(fontsize=8)
     fig.tight_layout()

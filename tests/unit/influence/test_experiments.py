@@ -122,3 +122,21 @@ def test_stack_settings_rejects_different_evaluations():
         stack_settings([a, b])
     both = stack_settings([a, a])
     assert both.methods == ["a", "b", "c"] * 2 and both.loss.shape == (6, 2, 2)
+
+
+def test_loo_top1_is_the_single_removal_that_raises_the_loss_most(tmp_path, monkeypatch):
+    """Sanity check (was the claim loo-single-best, which LOO passes by construction at k = 1)."""
+    monkeypatch.setenv("SUPPORT_CACHE_DIR", str(tmp_path))
+    from support.influence.config import config
+    from support.influence.evaluation import single_removal
+    from support.influence.experiments import influence, prepare_pair
+    from support.influence.store import RetrainStore
+
+    cfg = config("smoke", max_train=60, n_test=2)
+    pair = prepare_pair("breast_cancer", "lightgbm", cfg, seed=1)
+    store = RetrainStore(pair.model, pair.X, pair.y, pair.X_test, pair.key, cache=False)
+    infs = {m: influence(m, pair, store, cfg)[0][:, :2] for m in ("loo", "boostin", "random")}
+    s = single_removal(store, infs, pair.single, pair.y_test[pair.single], pair.task, (0.001,))
+    assert s.ks == [1]
+    loo = s.methods.index("loo")
+    assert np.all(s.loss[loo, :, 0] >= s.loss[:, :, 0].max(axis=0) - 1e-12)
