@@ -35,6 +35,7 @@ from .evaluation import (
     stack_settings,
 )
 from .explainers import BoostIn, make_explainer
+from .explainers.retrain import subsample_contrast
 from .losses import get_objective
 from .models import make_model, raw_margin, retrain
 from .ranks import bootstrap_ranks, summarise
@@ -146,9 +147,7 @@ def retrained_influence(method, store, pair, rows, cfg, seed) -> np.ndarray:
         masks[s, idx] = True
         losses[s] = pair.loss(store.keep_only(idx), rows)
     M = masks.astype(np.float64)
-    n_in = np.maximum(M.sum(0), 1)[:, None]
-    n_out = np.maximum((1 - M).sum(0), 1)[:, None]
-    return (1 - M).T @ losses / n_out - M.T @ losses / n_in
+    return subsample_contrast(M, losses)
 
 
 def influence(method, pair, store, cfg, seed=1) -> tuple[np.ndarray, float]:

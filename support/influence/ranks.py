@@ -38,6 +38,8 @@ def _example_boot(s, methods, higher_is_better, n_boot, rng, use_score) -> np.nd
     idx = [s.methods.index(m) for m in methods]
     L = s.loss[idx]  # (M, E, C)
     E = L.shape[1]
+    if E == 0:
+        raise ValueError("each Setting needs at least one evaluation example, got 0")
     W = np.stack([np.bincount(rng.integers(0, E, E), minlength=E) for _ in range(n_boot)]) / E
     return _pair_ranks(np.einsum("mec,be->bmc", L, W), higher_is_better)
 

@@ -9,6 +9,19 @@ from ..models import example_loss, retrain
 from .base import Explainer
 
 
+def subsample_contrast(M: np.ndarray, losses: np.ndarray) -> np.ndarray:
+    """Mean loss over the subsamples without each example minus the mean over those with it, (n, m).
+
+    ``M`` (S, n) marks the examples each subsample kept, ``losses`` (S, m) the
+    losses of its model. An example that every subsample kept (or none did)
+    has no contrast to measure: its influence is 0, not a one-sided mean.
+    """
+    n_in, n_out = M.sum(0)[:, None], (1 - M).sum(0)[:, None]
+    both = (n_in > 0) & (n_out > 0)
+    out = (1 - M).T @ losses / np.maximum(n_out, 1) - M.T @ losses / np.maximum(n_in, 1)
+    return np.where(both, out, 0.0)
+
+
 class LOO(Explainer):
     """Leave-one-out: retrain without each training example (n retrains).
 
@@ -83,6 +96,4 @@ class SubSample(Explainer):
     def _local(self, X, y):
         losses = np.stack([example_loss(m, X, y, self.objective_) for m in self.models_])  # (S, m)
         M = self.masks_.astype(np.float64)  # (S, n)
-        n_in = np.maximum(M.sum(0), 1)[:, None]
-        n_out = np.maximum((1 - M).sum(0), 1)[:, None]
-        return (1 - M).T @ losses / n_out - M.T @ losses / n_in
+        return subsample_contrast(M, losses)

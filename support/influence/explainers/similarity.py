@@ -38,7 +38,8 @@ def _similarity(A, B, measure):
         return dot / np.maximum(np.sqrt(a2)[:, None] * np.sqrt(b2)[None, :], 1e-300)
     dist = np.sqrt(np.maximum(a2[:, None] + b2[None, :] - 2 * dot, 0.0))
     with np.errstate(divide="ignore"):
-        return np.nan_to_num(1.0 / dist, posinf=0.0)
+        # an exact duplicate (distance 0) is the most similar example, as 1/0 = inf in the reference
+        return np.nan_to_num(1.0 / dist, posinf=np.finfo(np.float64).max)
 
 
 class TreeSim(_Signed):

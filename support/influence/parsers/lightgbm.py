@@ -91,6 +91,11 @@ def parse_lightgbm(model) -> TreeEnsemble:
         for j in range(k):
             t = trees[j]
             w = _leaf_weights(dump["tree_info"][j]["tree_structure"]) + l2
+            if t.n_leaves > 1 and not w.sum() > 0:
+                raise ValueError(
+                    f"tree {j} has zero total leaf weight (hessian sums + lambda_l2 = {w.sum()}); "
+                    "its init score cannot be recovered"
+                )
             bias[j] = (
                 float((w * t.values).sum() / w.sum()) if t.n_leaves > 1 else float(t.values[0])
             )

@@ -99,6 +99,10 @@ def _bias(learner: dict, obj_name: str, objective: str, k: int) -> np.ndarray:
     """The margin-space base score, one per output (XGBoost stores it in output space)."""
     base = _floats(learner["learner_model_param"]["base_score"])
     if objective == "binary" and obj_name == "binary:logistic":
+        if np.any((base <= 0) | (base >= 1)):
+            raise ValueError(
+                f"base_score of a binary:logistic model must lie in (0, 1), got {base.tolist()}"
+            )
         base = np.log(base / (1 - base))
     elif objective == "multiclass" and np.all(base == 0.5) and len(base) == 1:
         base = np.zeros(k)  # XGBoost 2.x stores a scalar 0.5 that softmax ignores
