@@ -233,9 +233,13 @@ class _Base:
         images : torch.Tensor
             ``(B, C, H, W)`` reconstruction in the model's input (normalised) space.
         history : dict
-            ``loss`` and ``gradient_loss`` (restarts x iterations), ``best_loss``,
-            ``restart`` (the one returned), ``masks`` (final masks of that restart),
-            ``labels`` and ``seconds``.
+            ``loss`` and ``gradient_loss`` (tensors, restarts x iterations);
+            ``best_loss``, ``best_gradient_loss`` (floats) and ``iterations_run``
+            (int) of the returned restart; ``restart_best_loss``,
+            ``restart_best_gradient_loss`` and ``restart_iterations_run`` (numpy
+            arrays, one entry a restart); ``restart`` (the one returned),
+            ``restart_images``, ``masks`` (final masks of that restart),
+            ``labels`` and ``seconds`` (float).
         """
         gradients, labels, shape, init = self._validate(
             model, gradients, labels, shape, masks, init
@@ -256,9 +260,12 @@ def _history(res, idx, labels):
     return res.images[b], {
         "loss": res.loss[idx].cpu(),
         "gradient_loss": res.gradient_loss[idx].cpu(),
-        "best_loss": res.best_loss[idx].cpu(),
-        "best_gradient_loss": res.best_gradient_loss[idx].cpu(),
-        "iterations_run": res.stopped[idx].cpu(),
+        "best_loss": float(res.best_loss[b]),
+        "best_gradient_loss": float(res.best_gradient_loss[b]),
+        "iterations_run": int(res.stopped[b]),
+        "restart_best_loss": res.best_loss[idx].cpu().numpy(),
+        "restart_best_gradient_loss": res.best_gradient_loss[idx].cpu().numpy(),
+        "restart_iterations_run": res.stopped[idx].cpu().numpy(),
         "restart": int(b - idx[0]),
         "restart_images": res.images[idx].cpu(),
         "masks": {k: v[b] for k, v in res.masks.items()},

@@ -1,155 +1,176 @@
-"""The notebook's claims: one small function per claim, criteria fixed before the runs.
+"""The notebook's claims: one small function per claim, criteria registered in ``claims.toml``.
 
-Each function takes the experiments' score tables and returns the keyword
-arguments of ``ClaimSet.add`` (or None when its experiment did not run).
-Means are over images and seeds; ``spread`` quotes a 95 % interval
-half-width (1.96 standard errors), which is also the claim's tolerance: the
-attack is chaotic, so a re-run on other hardware may move a mean by about that.
+Each function takes the experiments' score tables and the claim's registry
+entry (its thresholds) and returns the keyword arguments of ``ClaimSet.add``
+(or None when its experiment did not run). Statistics are per (setup, p) cell
+over (image, seed) pairs with Student-t 95 % intervals; ``mde`` is
+``(t_0.975 + t_0.80)`` standard errors of the worst cell (see the registry).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from ..core import registry
 from .config import REFERENCE_ITERATIONS
 from .experiments import summarize
 
-Z95 = 1.96
+REGISTRY = registry.load("support.inversion")
+_KEY = ["setup", "p", "seed", "image"]
+_MSE_FLOOR = 1e-10
+
+
+def _t(n: int, q: float) -> float:
+    return float(stats.t.ppf(q, n - 1)) if n > 1 else float("inf")
+
+
+def _stat(v) -> tuple[float, float, float, int]:
+    """(mean, t half-width of the 95 % interval, MDE, n) of a sample."""
+    v = np.asarray(v, dtype=float)
+    n = len(v)
+    se = float(np.std(v, ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+    return float(v.mean()), _t(n, 0.975) * se, (_t(n, 0.975) + _t(n, 0.80)) * se, n
 
 
 def _cells(scores, attack, metric="ssim"):
-    """{(setup, p): (mean, half-width of the 95 % interval, n)} for ``attack``."""
+    """{(setup, p): values} of ``metric`` for ``attack``."""
     d = scores[scores.attack == attack]
-    out = {}
-    for (s, p), e in d.groupby(["setup", "p"])[metric]:
-        n = len(e)
-        sem = float(e.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
-        out[(s, float(p))] = (float(e.mean()), Z95 * sem, n)
-    return out
+    return {(s, float(p)): e.to_numpy() for (s, p), e in d.groupby(["setup", "p"])[metric]}
 
 
-def _paired(scores, a, b, pa=None, pb=None):
-    """Per-image differences ``metric(a) - metric(b)`` by (setup, p), paired on (setup, p, seed, image)."""
-    key = ["setup", "p", "seed", "image"]
-    x = scores[scores.attack == a].set_index(key).ssim
-    y = scores[scores.attack == b].set_index(key).ssim
-    d = (x - y.reindex(x.index)).dropna()
-    return {k: v.to_numpy() for k, v in d.groupby(level=["setup", "p"])}
+def _paired(a: pd.Series, b: pd.Series) -> dict:
+    """{(setup, p): a - b} paired on (setup, p, seed, image)."""
+    d = (a - b.reindex(a.index)).dropna()
+    return {(s, float(p)): v.to_numpy() for (s, p), v in d.groupby(level=["setup", "p"])}
 
 
-def _hw(v):
-    return Z95 * float(np.std(v, ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0
+def _first_start(starts, attack, metric):
+    d = starts[(starts.attack == attack) & (starts.start == 0)]
+    return d.set_index(_KEY)[metric]
 
 
-def _n_note(scores):
-    n = scores.groupby(["setup", "p", "attack"]).size().min()
-    return f"{n} (image, seed) pairs per cell, {scores.setup.nunique()} setups"
+def _kept(scores, attack, metric="ssim"):
+    return scores[scores.attack == attack].set_index(_KEY)[metric]
 
 
-def claim_ig_recovers(scores) -> dict:
-    """C1: IG recovers the image without dropout."""
-    cells = {s: v for (s, p), v in _cells(scores, "ig").items() if p == 0}
-    worst = min(cells, key=lambda s: cells[s][0])
-    m, hw, _ = cells[worst]
+def _lower(cells: dict, thr: float, label: str) -> dict:
+    """Claim fields for 'every cell's lower t-bound >= thr'."""
+    st = {k: _stat(v) for k, v in cells.items()}
+    worst = min(st, key=lambda k: st[k][0] - st[k][1])
+    m, hw, mde, n = st[worst]
     return dict(
-        id="C1",
-        statement="IG recovers the image when there is no dropout (p = 0)",
-        measured=round(m, 3),
-        spread=f"± {hw:.3f} (95 % CI, worst setup {worst})",
-        criterion="mean SSIM >= 0.9 in every setup",
-        passed=all(v[0] >= 0.9 for v in cells.values()),
+        measured=round(m - hw, 3),
+        passed=all(v[0] - v[1] >= thr for v in st.values()),
+        spread=f"mean {m:.3f} ± {hw:.3f} (95 % t, n = {n}, lowest bound at {_where(worst)}){label}",
+        n=n,
+        mde=round(mde, 3),
         tolerance=round(max(hw, 0.005), 3),
-        note=_n_note(scores),
     )
 
 
-def claim_ig_falls(scores) -> dict:
+def _where(k) -> str:
+    return f"{k[0]}, p={k[1]:g}"
+
+
+def claim_ig_recovers(scores, entry) -> dict:
+    """C1: IG recovers the image without dropout."""
+    cells = {k: v for k, v in _cells(scores, "ig").items() if k[1] == 0}
+    return dict(id="C1", **_lower(cells, entry["ssim"], ""), note=_n_note(scores))
+
+
+def claim_ig_falls(scores, entry) -> dict:
     """C2: IG's SSIM drops already at p = 0.1 (paired per image) and keeps falling with p."""
-    ig = _cells(scores, "ig")
-    rates = sorted({p for _, p in ig})
-    setups = sorted({s for s, _ in ig})
-    key = ["setup", "seed", "image"]
-    d = scores[scores.attack == "ig"]
-    at = {p: d[d.p == p].set_index(key).ssim for p in rates[:2]}
-    drops = {s: (at[rates[0]] - at[rates[1]]).xs(s, level="setup").to_numpy() for s in setups}
-    worst = min(drops, key=lambda s: drops[s].mean())
-    mono = {
-        s: bool(np.all(np.diff([ig[(s, p)][0] for p in rates if (s, p) in ig]) < 0)) for s in setups
-    }
-    return dict(
-        id="C2",
-        statement=f"IG's SSIM falls as p grows, already at p = {rates[1]:g}",
-        measured=round(float(drops[worst].mean()), 3),
-        spread=f"± {_hw(drops[worst]):.3f} (95 % CI, {worst}); means decreasing in {sum(mono.values())}/{len(setups)} setups",
-        criterion=f"every setup: mean paired drop SSIM(0) - SSIM({rates[1]:g}) >= 0.05 and means decreasing over the p grid",
-        passed=all(v.mean() >= 0.05 for v in drops.values()) and all(mono.values()),
-        tolerance=round(max(_hw(drops[worst]), 0.005), 3),
-        note="the paper (README, demo figures) reports IG failing at p = 0.1; its numbers at p = 0.1 were not retrievable, so 0.05 is our threshold for a visible drop",
+    ig = _kept(scores, "ig")
+    rates = sorted(scores.p.unique())
+    at0 = ig[ig.index.get_level_values("p") == rates[0]].droplevel("p")
+    at1 = ig[ig.index.get_level_values("p") == rates[1]].droplevel("p")
+    d = (at0 - at1.reindex(at0.index)).dropna()
+    cells = {(s, float(rates[1])): v.to_numpy() for s, v in d.groupby(level="setup")}
+    means = scores[scores.attack == "ig"].groupby(["setup", "p"]).ssim.mean()
+    mono = {s: bool(np.all(np.diff(means[s].to_numpy()) < 0)) for s in means.index.levels[0]}
+    out = _lower(
+        cells, entry["drop"], f"; means decreasing in {sum(mono.values())}/{len(mono)} setups"
     )
+    out["passed"] = out["passed"] and all(mono.values())
+    return dict(id="C2", **out)
 
 
-def claim_dia_high(scores) -> dict:
-    """C3: DIA keeps SSIM high at every rate."""
-    dia = _cells(scores, "dia")
-    worst = min(dia, key=lambda k: dia[k][0])
-    low = ", ".join(f"{s} p={p:g}: {v[0]:.2f}" for (s, p), v in dia.items() if v[0] < 0.9)
-    return dict(
-        id="C3",
-        statement="DIA keeps SSIM high across dropout rates",
-        measured=round(dia[worst][0], 3),
-        spread=f"± {dia[worst][1]:.3f} (95 % CI, at {worst[0]}, p={worst[1]:g})",
-        criterion="mean SSIM >= 0.9 in every setup and at every p",
-        passed=all(v[0] >= 0.9 for v in dia.values()),
-        tolerance=round(max(dia[worst][1], 0.005), 3),
-        note="cells below 0.9: " + (low or "none"),
-    )
+def claim_dia_high(scores, entry) -> dict:
+    """C3: DIA keeps SSIM high at every rate; a failing cell below the reference budget is not powered."""
+    cells = _cells(scores, "dia")
+    out = _lower(cells, entry["ssim"], "")
+    d = scores[scores.attack == "dia"]
+    bad = [k for k, v in cells.items() if _stat(v)[0] - _stat(v)[1] < entry["ssim"]]
+    unconverged = []
+    for s, p in bad:
+        e = d[(d.setup == s) & (d.p == p)]
+        if int(e.iterations_run.max()) < REFERENCE_ITERATIONS and (e.gradient_loss > 1e-5).any():
+            unconverged.append(f"{s} p={p:g}")
+    low = ", ".join(f"{_where(k)}: {cells[k].mean():.2f}" for k in bad)
+    note = "cells failing the bound: " + (low or "none")
+    if bad and len(unconverged) == len(bad):
+        out["powered"] = False
+        note += "; each ran below the reference's 20 000 iterations without reaching its stop loss"
+    return dict(id="C3", **out, note=note)
 
 
-def claim_dia_near_wiig(scores) -> dict:
-    """C4: DIA approaches the well-informed upper bound (paired per image)."""
-    gap = {k: v for k, v in _paired(scores, "wiig", "dia").items() if k[1] > 0}
-    worst = max(gap, key=lambda k: gap[k].mean())
+def claim_dia_near_wiig(scores, starts, entry) -> dict:
+    """C4: DIA's MSE close to WIIG's on a dB scale, one start each (the reference's count)."""
+    lg = lambda x: 10 * np.log10(np.maximum(x, _MSE_FLOOR))  # noqa: E731
+    gap = _paired(lg(_first_start(starts, "dia", "mse")), lg(_first_start(starts, "wiig", "mse")))
+    gap = {k: v for k, v in gap.items() if k[1] > 0}
+    best = _paired(lg(_kept(scores, "dia", "mse")), lg(_kept(scores, "wiig", "mse")))
+    st = {k: _stat(v) for k, v in gap.items()}
+    worst = max(st, key=lambda k: st[k][0] + st[k][1])
+    m, hw, mde, n = st[worst]
+    below = sum(v[0] < 0 for v in st.values())
     return dict(
         id="C4",
-        statement="DIA approaches the well-informed upper bound WIIG (true masks)",
-        measured=round(float(gap[worst].mean()), 3),
-        spread=f"± {_hw(gap[worst]):.3f} (95 % CI, largest gap at {worst[0]}, p={worst[1]:g})",
-        criterion="mean paired SSIM(WIIG) - SSIM(DIA) <= 0.1 in every setup at every p > 0",
-        passed=all(v.mean() <= 0.1 for v in gap.values()),
-        tolerance=round(max(_hw(gap[worst]), 0.005), 3),
+        measured=round(m + hw, 2),
+        passed=all(v[0] + v[1] <= entry["gap_db"] for v in st.values()),
+        spread=f"mean gap {m:.2f} ± {hw:.2f} dB (95 % t, n = {n}, highest bound at {_where(worst)})",
+        n=n,
+        mde=round(mde, 2),
+        tolerance=round(max(hw, 0.5), 2),
+        note=f"WIIG below DIA (gap < 0) in {below}/{len(st)} cells; DIA best of its starts: largest "
+        f"mean gap {max(v.mean() for k, v in best.items() if k[1] > 0):.2f} dB",
     )
 
 
-def claim_dia_beats_ig(scores) -> dict:
-    """C5: DIA beats IG wherever dropout is on (paired per image)."""
-    gain = {k: v for k, v in _paired(scores, "dia", "ig").items() if k[1] > 0}
-    worst = min(gain, key=lambda k: gain[k].mean())
+def claim_dia_beats_ig(scores, starts, entry) -> dict:
+    """C5: DIA beats IG wherever dropout is on, one start each; DIA's best of its starts beside it."""
+    gain = _paired(_first_start(starts, "dia", "ssim"), _kept(scores, "ig"))
+    gain = {k: v for k, v in gain.items() if k[1] > 0}
+    best = _paired(_kept(scores, "dia"), _kept(scores, "ig"))
+    worst_best = min((v.mean(), k) for k, v in best.items() if k[1] > 0)
     return dict(
         id="C5",
-        statement="DIA breaks the dropout defence: it beats IG wherever dropout is on",
-        measured=round(float(gain[worst].mean()), 3),
-        spread=f"± {_hw(gain[worst]):.3f} (95 % CI, smallest gain at {worst[0]}, p={worst[1]:g})",
-        criterion="mean paired SSIM(DIA) - SSIM(IG) >= 0.05 in every setup at every p > 0",
-        passed=all(v.mean() >= 0.05 for v in gain.values()),
-        tolerance=round(max(_hw(gain[worst]), 0.005), 3),
+        **_lower(gain, entry["gain"], ""),
+        note=f"DIA best of its starts: smallest mean gain {worst_best[0]:.3f} at {_where(worst_best[1])}",
     )
 
 
-def claim_dia_at_zero(scores) -> dict:
-    """C6: at p = 0 DIA runs IG's objective (the reference's fallback) and recovers like IG."""
-    diff = {k: v for k, v in _paired(scores, "dia", "ig").items() if k[1] == 0}
-    worst = max(diff, key=lambda k: abs(diff[k].mean()))
-    return dict(
-        id="C6",
-        statement="At p = 0 DIA (IG's objective under DIA's schedule, as in the reference) matches IG",
-        measured=round(float(abs(diff[worst].mean())), 3),
-        spread=f"± {_hw(diff[worst]):.3f} (95 % CI, {worst[0]})",
-        criterion="|mean paired SSIM(DIA) - SSIM(IG)| <= 0.05 in every setup at p = 0",
-        passed=all(abs(v.mean()) <= 0.05 for v in diff.values()),
-        tolerance=round(max(_hw(diff[worst]), 0.005), 3),
-        note="the two differ only in schedule and stopping (plateau vs IG's steps) and starts",
-    )
+def claim_vit(scores, entry) -> dict:
+    """C12: DIA beats IG on the ViT; inconclusive where no ViT setup ran."""
+    vit = scores[scores.arch == "vit"]
+    if vit.empty:
+        return dict(
+            id="C12",
+            measured=float("nan"),
+            passed=False,
+            powered=False,
+            note="not run at this profile: a small ViT takes about 55 ms an iteration on this CPU "
+            "and the reference's demo needs 5 000-7 000 iterations per start; runs at the paper profile",
+        )
+    gain = {k: v for k, v in _paired(_kept(vit, "dia"), _kept(vit, "ig")).items() if k[1] > 0}
+    return dict(id="C12", **_lower(gain, entry["gain"], ""))
+
+
+def _n_note(scores) -> str:
+    n = scores.groupby(["setup", "p", "attack"]).size().min()
+    return f"{n} (image, seed) pairs per cell, {scores.setup.nunique()} setups"
 
 
 def _ablation_means(scores):
@@ -162,18 +183,16 @@ def _ablation_means(scores):
     return rows
 
 
-def claim_frozen_fails(scores) -> dict | None:
+def claim_frozen_fails(scores, entry) -> dict | None:
     """C7: DIA with masks frozen at the random start fails (far below DIA)."""
     rows = _ablation_means(scores)
     if not rows:
         return None
-    margin = min(m["dia"] - 0.3 - m["dia-frozen"] for _, _, m in rows)
+    margin = min(m["dia"] - entry["margin"] - m["dia-frozen"] for _, _, m in rows)
     return dict(
         id="C7",
-        statement="DIA with its masks frozen at the random start fails",
         measured=round(float(margin), 3),
         spread="; ".join(f"{s} p={p:g}: frozen {m['dia-frozen']:.2f}" for s, p, m in rows),
-        criterion="mean SSIM(frozen) <= SSIM(DIA) - 0.3 in every ablation setup (measured: smallest margin, >= 0 passes)",
         passed=bool(margin >= 0),
         tolerance=0.05,
         note="restated: the earlier criterion also asked frozen <= IG; the ablations now run DIA's 3 starts "
@@ -185,7 +204,7 @@ def claim_frozen_fails(scores) -> dict | None:
     )
 
 
-def claim_train_mode_ig(scores) -> dict | None:
+def claim_train_mode_ig(scores, entry) -> dict | None:
     """C8: a train-mode IG attacker (fresh random masks) does not escape the defence."""
     rows = [r for r in _ablation_means(scores) if "ig-train" in r[2]]
     if not rows:
@@ -193,35 +212,16 @@ def claim_train_mode_ig(scores) -> dict | None:
     excess = max(m["ig-train"] - m["ig"] for _, _, m in rows)
     return dict(
         id="C8",
-        statement="IG with the attacker in train mode (fresh random masks) does not escape the defence",
         measured=round(float(excess), 3),
         spread="; ".join(
             f"{s} p={p:g}: train {m['ig-train']:.2f}, eval {m['ig']:.2f}" for s, p, m in rows
         ),
-        criterion="mean SSIM(IG train mode) - SSIM(IG eval mode) <= 0.05 in every ablation setup",
-        passed=bool(excess <= 0.05),
+        passed=bool(excess <= entry["excess"]),
         tolerance=0.05,
     )
 
 
-def claim_labels(scores, batch=None) -> dict:
-    """C9: the label of a single image is read off the last layer exactly."""
-    acc = float(scores.groupby(["setup", "p", "seed", "batch"]).label_acc.first().mean())
-    note = ""
-    if batch is not None and len(batch):
-        bacc = float(batch.groupby(["p", "seed", "batch"]).label_acc.first().mean())
-        note = f"larger batches (Yin et al. rule): accuracy {bacc:.2f}"
-    return dict(
-        id="C9",
-        statement="The label of a single image is read off the last layer's gradient exactly (iDLG)",
-        measured=round(acc, 3),
-        criterion="accuracy = 1 over every batch-size-1 gradient",
-        passed=acc == 1.0,
-        note=note,
-    )
-
-
-def claim_batch(batch, cfg=None) -> dict | None:
+def claim_batch(batch, entry, cfg=None) -> dict | None:
     """C10: with a larger batch DIA still beats IG under dropout.
 
     On the cpu profile's batch below the reference's iteration budget, the
@@ -235,13 +235,11 @@ def claim_batch(batch, cfg=None) -> dict | None:
     gain = {p: float(bs[(p, "dia")] - bs[(p, "ig")]) for p in pos}
     return dict(
         id="C10",
-        statement=f"With a larger batch ({batch.setup.iloc[0]}) DIA still beats IG under dropout",
         measured=round(min(gain.values()), 3),
         spread="DIA SSIM " + ", ".join(f"p={p:g}: {bs[(p, 'dia')]:.2f}" for p in pos),
-        criterion="mean matched SSIM(DIA) - SSIM(IG) >= 0.05 at every p > 0",
-        passed=all(v >= 0.05 for v in gain.values()),
+        passed=all(v >= entry["gain"] for v in gain.values()),
         tolerance=0.1,
-        note="images matched to originals by optimal assignment before scoring"
+        note=f"{batch.setup.iloc[0]}; images matched to originals by optimal assignment before scoring"
         + (_BATCH_BUDGET_NOTE if _budget_checked(cfg) else ""),
     )
 
@@ -263,7 +261,7 @@ def _budget_checked(cfg) -> bool:
     )
 
 
-def claim_start_selection(starts) -> dict | None:
+def claim_start_selection(starts, entry) -> dict | None:
     """C11: choosing DIA's start by final gradient loss picks the right basin (not the sign-flipped one)."""
     d = starts[(starts.attack == "dia") & (starts.p > 0)]
     if d.empty or d.start.max() < 1:
@@ -275,32 +273,31 @@ def claim_start_selection(starts) -> dict | None:
     rate = float(kept_good[has_good].mean())
     return dict(
         id="C11",
-        statement="Keeping DIA's start with the lowest final gradient loss picks the right basin, not a sign-flipped one",
         measured=round(rate, 3),
         spread=f"{int((~d.good).sum())} of {len(d)} single starts flipped (correlation with the truth < 0)",
-        criterion="the kept start correlates positively with the truth in >= 95 % of the attacks that have such a start",
-        passed=rate >= 0.95,
+        passed=bool(rate >= entry["rate"]),
         tolerance=round(1.0 / max(int(has_good.sum()), 1), 3),
         note=f"{int(has_good.sum())} attacks; beyond the paper (the reference runs one start)",
     )
 
 
 def record_claims(claims, experiments, cfg=None) -> None:
-    """Add every claim the experiments support to ``claims`` (a ``ClaimSet``)."""
-    scores = experiments.scores
+    """Add every registered claim the experiments support to ``claims`` (a ``ClaimSet``)."""
+    claims.use(REGISTRY)
+    r = REGISTRY
+    scores, starts = experiments.scores, experiments.starts
     batch = experiments.batch.scores if experiments.batch is not None else None
     made = [
-        claim_ig_recovers(scores),
-        claim_ig_falls(scores),
-        claim_dia_high(scores),
-        claim_dia_near_wiig(scores),
-        claim_dia_beats_ig(scores),
-        claim_dia_at_zero(scores),
-        claim_frozen_fails(scores),
-        claim_train_mode_ig(scores),
-        claim_labels(scores, batch),
-        claim_batch(batch, cfg),
-        claim_start_selection(experiments.starts),
+        claim_ig_recovers(scores, r["C1"]),
+        claim_ig_falls(scores, r["C2"]),
+        claim_dia_high(scores, r["C3"]),
+        claim_dia_near_wiig(scores, starts, r["C4"]),
+        claim_dia_beats_ig(scores, starts, r["C5"]),
+        claim_frozen_fails(scores, r["C7"]),
+        claim_train_mode_ig(scores, r["C8"]),
+        claim_batch(batch, r["C10"], cfg),
+        claim_start_selection(starts, r["C11"]),
+        claim_vit(scores, r["C12"]),
     ]
     for claim in made:
         if claim is not None:

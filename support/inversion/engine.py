@@ -202,7 +202,8 @@ def prepare(model: nn.Module) -> nn.Module:
 
 def _cosine_total(g, target, tnorm, x, masks, p, reg, tv):
     dot = sum((gi * ti).sum() for gi, ti in zip(g, target))
-    gnorm = torch.sqrt(sum((gi * gi).sum() for gi in g))
+    # the floor keeps sqrt's derivative finite when every gradient entry is 0 (all units dropped)
+    gnorm = torch.sqrt(sum((gi * gi).sum() for gi in g) + 1e-30)
     rec = 1 - dot / (gnorm * tnorm + 1e-8)
     total = rec + tv * total_variation(x)
     if masks:

@@ -179,9 +179,9 @@ def _unit(job, img, hist, norm) -> dict:
     return dict(
         image=norm.denormalize(img.cpu()),
         starts=norm.denormalize(hist["restart_images"]),
-        start_loss=hist["best_gradient_loss"].numpy(),
+        start_loss=hist["restart_best_gradient_loss"],
         kept=hist["restart"],
-        iterations_run=hist["iterations_run"].numpy(),
+        iterations_run=hist["restart_iterations_run"],
         curve=curve[np.isfinite(curve)].astype(np.float32),
         mask_agreement=agree,
         label_acc=job.label_acc,
@@ -240,6 +240,7 @@ def _score_unit(setup_label, arch, job, unit, ref, norm):
                     kept=r == unit["kept"],
                     gradient_loss=float(unit["start_loss"][r]),
                     ssim=float(score(img, ref)["ssim"][0]),
+                    mse=float(score(img, ref)["mse"][0]),
                     correlation=_correlation(img, ref),
                 )
             )

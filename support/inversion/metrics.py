@@ -1,9 +1,10 @@
 """Image-quality metrics on de-normalised [0, 1] images, and optimal matching for batches.
 
 SSIM comes from scikit-image (``skimage.metrics.structural_similarity``,
-Gaussian-free 7x7 window, ``data_range=1``). LPIPS needs pretrained backbone
-weights that cannot be downloaded here; :func:`lpips` returns NaN unless a
-local ``lpips`` installation has them.
+Gaussian-free 7x7 window, ``data_range=1``). LPIPS is not offered: its
+pretrained backbone weights ship with no installed package and cannot be
+downloaded here. PSNR of identical images is ``inf`` (MSE 0, no log of 0 is
+taken: ``psnr`` maps it explicitly).
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ def mse(x, y) -> np.ndarray:
 
 def psnr(x, y) -> np.ndarray:
     """Per-image PSNR in dB for data range 1: ``10 log10(1 / MSE)`` (inf for identical images)."""
-    with np.errstate(divide="ignore"):
-        return 10 * np.log10(1.0 / mse(x, y))
+    m = mse(x, y)
+    out = np.full(m.shape, np.inf)
+    pos = m > 0
+    out[pos] = -10 * np.log10(m[pos])
+    return out
 
 
 def ssim(x, y) -> np.ndarray:
@@ -63,25 +67,6 @@ def ssim(x, y) -> np.ndarray:
             for a, b in zip(x, y)
         ]
     )
-
-
-def lpips(x, y) -> np.ndarray:
-    """LPIPS (AlexNet) when the ``lpips`` package and its backbone weights are present locally, else NaN."""
-    x, y = _pair(x, y)
-    try:
-        import lpips as _lp  # noqa: F401  (optional)
-
-        model = _lp.LPIPS(net="alex", pretrained=True, verbose=False)
-    except Exception:  # missing package or weights (no download is possible here)
-        return np.full(len(x), np.nan)
-    with torch.no_grad():
-        t = lambda a: torch.as_tensor(a, dtype=torch.float32) * 2 - 1  # noqa: E731
-        return model(t(x), t(y)).flatten().numpy()
-
-
-def lpips_available() -> bool:
-    """Whether :func:`lpips` can compute real values here."""
-    return not np.isnan(lpips(np.zeros((1, 3, 16, 16)), np.zeros((1, 3, 16, 16)))).any()
 
 
 def match(x, y) -> np.ndarray:

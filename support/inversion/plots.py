@@ -92,6 +92,7 @@ def metric_vs_rate(scores, metrics=("ssim", "psnr"), attacks=("ig", "dia", "wiig
         for s, setup in enumerate(setups):
             ax = axes[m, s]
             summ = summarize(data[data.setup == setup], metric, by=("p", "attack"))
+            floor = float(np.nanmin(summ["mean"] - summ["std"].fillna(0)))
             for attack in attacks:
                 d = summ[summ.attack == attack]
                 ax.errorbar(
@@ -108,8 +109,8 @@ def metric_vs_rate(scores, metrics=("ssim", "psnr"), attacks=("ig", "dia", "wiig
             ax.set_ylabel(metric.upper() + (" (dB)" if metric == "psnr" else ""))
             if m == len(metrics) - 1:
                 ax.set_xlabel("dropout rate p")
-            if metric == "ssim":
-                ax.set_ylim(-0.1, 1.05)
+            if metric == "ssim":  # the floor keeps every error bar on the axes (issue 20 item 6)
+                ax.set_ylim(min(-0.1, floor - 0.05), 1.05)
     axes[0, 0].legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     return fig

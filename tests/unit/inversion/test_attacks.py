@@ -107,7 +107,10 @@ def test_restart_kept_has_the_lowest_final_gradient_loss():
     img, hist = make_attack("dia", iterations=30, restarts=3, box=NORM.box).reconstruct(
         model, upd.gradients, y, SHAPE
     )
-    assert hist["restart"] == int(np.argmin(hist["best_gradient_loss"].numpy()))
+    assert hist["restart"] == int(np.argmin(hist["restart_best_gradient_loss"]))
+    # plain numbers a user can format (issue 20 item 7)
+    assert isinstance(hist["best_loss"], float) and isinstance(hist["iterations_run"], int)
+    assert f"{hist['best_loss']:.3g} {hist['best_gradient_loss']:.3g}"
     assert torch.equal(img, hist["restart_images"][hist["restart"]])
 
 

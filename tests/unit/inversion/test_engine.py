@@ -150,3 +150,18 @@ def test_plateau_cuts_the_step_only_after_patience():
         st.record(idx, it, torch.tensor([loss]), torch.tensor([loss]))
         st.schedule(idx, it, torch.tensor([loss]))
     assert float(st.lr[0]) == pytest.approx(0.01)  # 3 bad iterations > patience 2: one cut
+
+
+def test_cosine_loss_is_finite_at_a_zero_gradient():
+    # issue 20 item 1: a dummy gradient of exactly 0 (every unit dropped) must not give NaN
+    from support.inversion.engine import _cosine_total
+
+    g = [torch.zeros(3, 4, requires_grad=True), torch.zeros(4, requires_grad=True)]
+    target = [torch.ones(3, 4), torch.ones(4)]
+    tnorm = torch.sqrt(sum((t**2).sum() for t in target))
+    x = torch.zeros(1, 1, 4, 4, requires_grad=True)
+    masks = [torch.zeros(2, 5)]  # all units dropped
+    total, rec = _cosine_total(g, target, tnorm, x, masks, 0.5, 0.1, 0.0)
+    assert float(rec) == 1.0 and torch.isfinite(total)
+    total.backward()
+    assert all(torch.isfinite(t.grad).all() for t in g)

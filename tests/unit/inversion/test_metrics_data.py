@@ -40,9 +40,23 @@ def test_matching_undoes_a_permutation():
     assert metrics.score(x, y, matched=False)["ssim"].mean() < 0.5
 
 
-def test_lpips_is_nan_or_finite():
-    v = metrics.lpips(np.zeros((1, 3, 16, 16)), np.zeros((1, 3, 16, 16)))
-    assert v.shape == (1,) and (np.isnan(v).all() or np.isfinite(v).all())
+def test_psnr_ssim_at_zero_mse_edge():
+    # identical images (MSE exactly 0): PSNR inf without a warning, SSIM exactly 1,
+    # and a constant image (zero variance) still scores finitely
+    y = np.zeros((2, 3, 8, 8))
+    y[1] = 0.5
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = metrics.psnr(y, y)
+        s = metrics.ssim(y, y)
+    assert np.isinf(p).all() and (p > 0).all()
+    np.testing.assert_allclose(s, 1.0)
+    z = y.copy()
+    z[0, 0, 0, 0] = 0.1  # MSE = 0.01 / 192
+    assert metrics.psnr(z, y)[0] == pytest.approx(10 * np.log10(192 / 0.01))
+    assert np.isinf(metrics.psnr(z, y)[1])
 
 
 def test_victims_and_normalisation_box():
