@@ -138,6 +138,18 @@ def load(source: str | os.PathLike) -> dict[str, Registered]:
     return out
 
 
+def find(paper: str) -> Path:
+    """The registry file of ``paper`` (its top-level ``paper = "..."`` key), among ``support/*/``."""
+    root = Path(__file__).resolve().parents[1]
+    known = {}
+    for path in sorted(root.glob("*/claims.toml")):
+        with open(path, "rb") as fh:
+            known[tomllib.load(fh).get("paper", "")] = path
+    if paper not in known:
+        raise KeyError(f"no registry declares paper = {paper!r}; registries: {sorted(known)}")
+    return known[paper]
+
+
 def _path(source: str | os.PathLike) -> Path:
     if isinstance(source, str) and not source.endswith(".toml"):
         return Path(str(importlib.resources.files(source) / "claims.toml"))
