@@ -154,6 +154,7 @@ def ablation_bars(
     setups = [s for s in dict.fromkeys(d.setup) if d[d.setup == s].attack.nunique() > 3]
     fig, ax = plt.subplots(figsize=(1.3 + 2.6 * len(setups), 3))
     width = 0.8 / len(order)
+    floor = -0.1
     for k, attack in enumerate(order):
         summ = (
             summarize(d[d.attack == attack], "ssim", by=("setup",))
@@ -169,10 +170,11 @@ def ablation_bars(
             color=COLORS[attack],
             label=LABELS[attack],
         )
+        floor = min(floor, float(np.nanmin(summ["mean"] - summ["std"].fillna(0))) - 0.05)
     ax.set_xticks(np.arange(len(setups)) + 0.4 - width / 2, setups)
     ax.set_xlabel("setup")
     ax.set_ylabel("SSIM")
-    ax.set_ylim(-0.1, 1.05)
+    ax.set_ylim(floor, 1.05)  # every error bar on the axes (issue 20 item 6)
     ax.set_title(f"Ablations at p={p:g}")
     ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
@@ -186,8 +188,10 @@ def mask_agreement(scores):
     """
     d = scores[(scores.attack == "dia") & (scores.p > 0)]
     fig, ax = plt.subplots(figsize=(4.2, 3))
+    top = 1.02
     for k, setup in enumerate(dict.fromkeys(d.setup)):
         summ = summarize(d[d.setup == setup], "mask_agreement", by=("p",))
+        top = max(top, float(np.nanmax(summ["mean"] + summ["std"].fillna(0))) + 0.02)
         ax.errorbar(
             summ.p + 0.005 * k,
             summ["mean"],
@@ -201,7 +205,7 @@ def mask_agreement(scores):
     ax.plot(p, p**2 + (1 - p) ** 2, "k--", lw=1, label="random start")
     ax.set_xlabel("dropout rate p")
     ax.set_ylabel("mask agreement")
-    ax.set_ylim(0.4, 1.02)
+    ax.set_ylim(0.4, top)  # every error bar on the axes (issue 20 item 6)
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
