@@ -8,9 +8,25 @@ PY := $(VENV)/bin/python
 TORCH_VERSION := 2.13.0
 PROFILE ?= cpu
 DEVICE ?= auto
+SEED ?= 0
+DATA_DIR ?=
+OUTPUT_DIR ?=
 NB ?= *
-NOTEBOOKS := $(sort $(wildcard notebooks/$(NB).ipynb))
+# NB=02 means 02_*; an NB that matches no notebook is an error naming the notebooks there are.
+NB_GLOB := $(if $(findstring *,$(NB)),$(NB),$(if $(wildcard notebooks/$(NB).ipynb),$(NB),$(NB)*))
+NOTEBOOKS := $(sort $(wildcard notebooks/$(NB_GLOB).ipynb))
+ALL_NOTEBOOKS := $(notdir $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+CHECK_NB = $(if $(NOTEBOOKS),,$(error NB=$(NB) matches no notebook; the notebooks are: $(ALL_NOTEBOOKS)))
+# Every notebook parameter the Makefile documents reaches the notebook; DATA_DIR and OUTPUT_DIR are
+# made absolute, since papermill runs the kernel in notebooks/.
+abspath_or_empty = $(if $(1),$(abspath $(1)),)
+NB_PARAMS = -p PROFILE $(PROFILE) -p DEVICE $(DEVICE) -p SEED $(SEED) \
+  -p DATA_DIR '$(call abspath_or_empty,$(DATA_DIR))' -p OUTPUT_DIR '$(call abspath_or_empty,$(OUTPUT_DIR))'
 PAPERMILL := $(PY) -m papermill --kernel python3 --cwd notebooks --log-level WARNING
+# A headless run stores no progress bars in the notebook; a person running it sees them.
+HEADLESS := TQDM_DISABLE=1
+# The code paths an AVX2 machine (e.g. an AMD EPYC) takes, forced on this one (notes/ALT_BLAS.md).
+ALT_BLAS := OPENBLAS_CORETYPE=Haswell MKL_CBWR=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2
 export TQDM_MININTERVAL ?= 5
 # One thread per process by default: on a shared 2-core machine, OpenMP/BLAS
 # workers spin-wait on a busy core and small operations slow down 30-100x.
@@ -22,11 +38,11 @@ export SUPPORT_THREADS ?= 1
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup figures notebooks record smoke test test-unit test-notebooks test-nbval report bench lint clean
+.PHONY: help setup figures notebooks record smoke test test-unit test-notebooks test-nbval test-altblas report bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
-	@echo "  variables: PROFILE=$(PROFILE) DEVICE=$(DEVICE) NB=<glob, e.g. 02_*>"
+	@echo "  variables: PROFILE=$(PROFILE) DEVICE=$(DEVICE) SEED=$(SEED) DATA_DIR=<folder> OUTPUT_DIR=<folder> NB=<02, or a glob such as 0[12]_*>"
 
 setup: $(VENV)/.installed ## create .venv: torch pinned first, then pip install -e .[dev,cluster], python3 kernel
 
@@ -38,19 +54,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
 	touch $@
 
-figures: setup ## run every notebook headlessly (PROFILE, DEVICE) and regenerate figures/
+figures: setup ## run the notebooks headlessly (PROFILE, DEVICE, SEED, DATA_DIR, OUTPUT_DIR) and regenerate figures/
+	$(CHECK_NB)
 	@mkdir -p build/executed
 	@for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb (PROFILE=$(PROFILE) DEVICE=$(DEVICE))"; \
-	  $(PAPERMILL) -p PROFILE $(PROFILE) -p DEVICE $(DEVICE) $$nb build/executed/$$(basename $$nb) || exit 1; \
+	  echo "== $$nb (PROFILE=$(PROFILE) DEVICE=$(DEVICE) SEED=$(SEED) DATA_DIR=$(DATA_DIR) OUTPUT_DIR=$(OUTPUT_DIR))"; \
+	  $(HEADLESS) $(PAPERMILL) $(NB_PARAMS) $$nb build/executed/$$(basename $$nb) || exit 1; \
 	done
 	$(MAKE) --no-print-directory report
 
 # Committed = fresh: the committed notebooks are executed from an empty cache.
 notebooks: setup ## re-execute the committed notebooks in place (profile cpu, clean cache)
+	$(CHECK_NB)
 	@for nb in $(NOTEBOOKS); do \
 	  cache=build/notebooks-cache/$$(basename $$nb .ipynb); echo "== $$nb"; rm -rf $$cache; \
-	  SUPPORT_CACHE_DIR=$$cache $(PAPERMILL) $$nb $$nb || exit 1; \
+	  $(HEADLESS) SUPPORT_CACHE_DIR=$$cache $(PAPERMILL) $$nb $$nb || exit 1; \
 	done
 	$(MAKE) --no-print-directory report
 
@@ -59,12 +77,19 @@ notebooks: setup ## re-execute the committed notebooks in place (profile cpu, cl
 record: setup ## re-execute notebook 04's powered cpu_long record (about an hour)
 	@mkdir -p notebooks/records
 	rm -rf build/records-cache
-	SUPPORT_CACHE_DIR=build/records-cache $(PAPERMILL) -p PROFILE cpu_long \
+	$(HEADLESS) SUPPORT_CACHE_DIR=build/records-cache $(PAPERMILL) -p PROFILE cpu_long \
 	  -p OUTPUT_DIR figures/dataset_distillation/cpu_long \
 	  notebooks/04_dataset_distillation.ipynb notebooks/records/04_dataset_distillation.cpu_long.ipynb
 
 smoke: setup ## run the notebooks (NB) at the smoke profile into build/smoke
-	SUPPORT_NOTEBOOKS='$(NB)' $(PY) -m pytest -q tests/notebooks/test_smoke.py
+	$(CHECK_NB)
+	SUPPORT_NOTEBOOKS='$(NB_GLOB)' $(PY) -m pytest -q tests/notebooks/test_smoke.py
+
+test-altblas: setup ## unit tests and smoke notebooks on the AVX2 code paths; verdicts must match the default path
+	$(ALT_BLAS) $(PY) -m pytest -q tests/unit
+	$(ALT_BLAS) SUPPORT_SMOKE_DIR=build/smoke-altblas SUPPORT_NOTEBOOKS='$(NB_GLOB)' $(PY) -m pytest -q tests/notebooks/test_smoke.py
+	SUPPORT_SMOKE_DIR=build/smoke SUPPORT_NOTEBOOKS='$(NB_GLOB)' $(PY) -m pytest -q tests/notebooks/test_smoke.py
+	$(PY) -m support.core.claims build/smoke build/smoke-altblas
 
 test: setup test-unit test-notebooks test-nbval ## all three test layers
 
@@ -72,12 +97,14 @@ test-unit: setup
 	$(PY) -m pytest -q tests/unit
 
 test-notebooks: setup
-	SUPPORT_NOTEBOOKS='$(NB)' $(PY) -m pytest -q tests/notebooks tests/test_environment.py tests/test_readme.py
+	$(CHECK_NB)
+	SUPPORT_NOTEBOOKS='$(NB_GLOB)' $(PY) -m pytest -q tests/notebooks tests/test_environment.py tests/test_readme.py tests/test_registry_agreement.py
 
 # nbval re-executes the committed notebooks from an empty cache; their figures
 # go to build/ so a test run never rewrites figures/. Then every re-run value
 # is compared with the committed claims.json within its declared tolerance.
 test-nbval: setup
+	$(CHECK_NB)
 	rm -rf build/nbval-figures build/nbval-cache
 	SUPPORT_FIGURES_ROOT=build/nbval-figures SUPPORT_CACHE_DIR=build/nbval-cache \
 	  $(PY) -m pytest -q -p no:cacheprovider \

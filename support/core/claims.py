@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,14 +137,15 @@ class ClaimSet:
 
         With a registry (:meth:`use`), the statement, criterion, kind, source and
         revisions come from it and the verdict follows :meth:`Registered.verdict`
-        (``powered`` False, or an ``mde`` above the registered effect, makes a
-        failed paper claim "inconclusive"). Without one, ``statement`` and
+        (``powered`` False, an ``mde`` above the registered effect, or a NaN
+        ``measured`` - a measurement that could not be made - makes a failed
+        paper claim "inconclusive"). Without one, ``statement`` and
         ``criterion`` must be given and the verdict is pass/fail.
         """
         if any(c.id == id for c in self.claims):
             raise ValueError(f"claim id {id!r} is already recorded")
         if self.registry is not None:
-            kwargs = self._registered(id, passed, powered, kwargs)
+            kwargs = self._registered(id, passed, False if _is_nan(measured) else powered, kwargs)
         claim = Claim(id=id, measured=_plain(measured), passed=passed, **kwargs)
         self.claims.append(claim)
         return claim
@@ -311,6 +313,12 @@ def compare(committed: dict, fresh: dict, rel: float = 1e-9) -> list[str]:
     return problems
 
 
+def _is_nan(value: Any) -> bool:
+    """A measurement that could not be made (its claim is then inconclusive, never refuted)."""
+    value = _plain(value)
+    return _is_number(value) and math.isnan(value)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -330,3 +338,34 @@ def _fmt(value: Any) -> str:
             return str(value)
         return f"{value:.3g}" if abs(value) < 1e4 else f"{value:.3e}"
     return str(value)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m support.core.claims A B``: compare every ``*/claims.json`` of A with B's.
+
+    Exit status 1 when a claim's verdict or value differs beyond its tolerance
+    (``make test-altblas`` runs it on the smoke claims of two BLAS code paths).
+    """
+    if len(argv) != 2:
+        print("usage: python -m support.core.claims COMMITTED_DIR FRESH_DIR", file=sys.stderr)
+        return 2
+    base, other = (Path(a) for a in argv)
+    papers = sorted(p.parent.name for p in base.glob("*/claims.json"))
+    if not papers:
+        print(f"no */claims.json under {base}", file=sys.stderr)
+        return 2
+    failed = 0
+    for paper in papers:
+        theirs = other / paper / "claims.json"
+        problems = (
+            ["missing"]
+            if not theirs.is_file()
+            else compare(load(base / paper / "claims.json"), load(theirs))
+        )
+        failed += bool(problems)
+        print(f"{paper}: " + ("same verdicts and values" if not problems else "; ".join(problems)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -2,7 +2,8 @@
 
 Install with ``pip install -e .[cluster]``. ``$RAY_ADDRESS`` names a running
 cluster; without it, ``$SUPPORT_EXECUTOR=ray`` starts a local instance with
-``$SUPPORT_RAY_CPUS`` CPUs (default: all).
+``$SUPPORT_RAY_CPUS`` CPUs (default: all), listening on 127.0.0.1 only. A real
+cluster is reached over a private network or an SSH tunnel (README).
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from typing import Any
 
 def connect():
     """Connect to ``$RAY_ADDRESS`` (or start a local instance) once per process."""
+    address = os.environ.get("RAY_ADDRESS", "")
+    if not address:
+        # A local instance listens on loopback only: Ray's services would otherwise bind every
+        # interface, and anyone on the network could run code through them.
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     try:
         import ray
     except ImportError as err:
@@ -23,7 +29,6 @@ def connect():
         ) from err
     if ray.is_initialized():
         return ray
-    address = os.environ.get("RAY_ADDRESS", "")
     threads = os.environ.get("SUPPORT_THREADS", "1")
     runtime_env = {
         "env_vars": {k: threads for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "SUPPORT_THREADS")}
@@ -39,8 +44,11 @@ def connect():
                 "with `ray start --head` or unset RAY_ADDRESS to run serially"
             ) from err
     else:
+        from ray._private import ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = False  # read at start-up, even if ray was imported
         cpus = os.environ.get("SUPPORT_RAY_CPUS", "")
-        ray.init(num_cpus=int(cpus) if cpus else None, **options)
+        ray.init(num_cpus=int(cpus) if cpus else None, _node_ip_address="127.0.0.1", **options)
     return ray
 
 

@@ -56,7 +56,7 @@ def load(data_dir: str | Path, split: str = "train") -> tuple[np.ndarray, np.nda
     for name in TRAIN_FILES if split == "train" else TEST_FILES:
         path = folder / name
         if not path.is_file():
-            raise MissingDataError(path, "CIFAR-10", SOURCE)
+            raise MissingDataError(path, "CIFAR-10", SOURCE, data_dir)
         x, y = read_batch(path)
         images.append(x)
         labels.append(y)

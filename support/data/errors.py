@@ -16,13 +16,17 @@ class MissingDataError(FileNotFoundError):
         Data set name.
     source : str
         Where the file comes from (a URL or instructions).
+    data_dir : path, optional
+        The DATA_DIR the loader read from, named in the message; omit it for
+        files that do not come from DATA_DIR (data shipped by a package).
     """
 
-    def __init__(self, path: Path, dataset: str, source: str):
+    def __init__(self, path: Path, dataset: str, source: str, data_dir: Path | None = None):
         self.path = Path(path)
         self.dataset = dataset
         self.source = source
+        where = f" (DATA_DIR={data_dir})" if data_dir is not None else ""
         super().__init__(
             f"{dataset}: expected the file {self.path}, which is missing. "
-            f"Get it from {source} and place it there (DATA_DIR={self.path.parent.parent})."
+            f"Get it from {source} and place it there{where}."
         )

@@ -47,6 +47,6 @@ def load_mnist(data_dir: str | Path, split: str = "train") -> tuple[np.ndarray, 
                 arrays.append(read_idx(found[0]))
                 break
         else:
-            raise MissingDataError(Path(data_dir) / f"{stem}.gz", "MNIST", SOURCE)
+            raise MissingDataError(Path(data_dir) / f"{stem}.gz", "MNIST", SOURCE, data_dir)
     images, labels = arrays
     return (images[:, None] / 255.0).astype(np.float32), labels.astype(np.int64)

@@ -247,7 +247,7 @@ def _read_dataset(name: str, data_dir):
     paths = [folder / f for f in spec.files]
     for p in paths:
         if not p.is_file():
-            raise MissingDataError(p, name, spec.source)
+            raise MissingDataError(p, name, spec.source, data_dir)
     if spec.join_on:
         df = (
             _read(paths[0], spec)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from support.core.claims import load
 from support.core.paths import repo_root
@@ -12,7 +14,9 @@ from .conftest import execute
 
 def test_smoke_run_writes_figures_and_claims(notebook, paper, tmp_path, monkeypatch):
     monkeypatch.setenv("SUPPORT_CACHE_DIR", str(tmp_path / "cache"))
-    out_dir = tmp_path / "figures"
+    # SUPPORT_SMOKE_DIR keeps the claims for `make test-altblas`, which compares two code paths.
+    keep = os.environ.get("SUPPORT_SMOKE_DIR", "")
+    out_dir = Path(keep).resolve() / paper if keep else tmp_path / "figures"
     executed = repo_root() / "build" / "smoke" / notebook.name
     parameters = {"PROFILE": "smoke", "DEVICE": "cpu", "OUTPUT_DIR": str(out_dir)}
     print(f"{notebook.name}: smoke run took {execute(notebook, executed, parameters):.1f} s")

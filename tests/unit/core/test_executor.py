@@ -99,16 +99,38 @@ def test_local_ray_equals_serial():
         "from tests.unit.core.test_executor import CELLS, noisy_cell, shifted_cell\n"
         "print(run_cells(shifted_cell, CELLS, backend='ray', shared={'offset': np.ones(3)}))\n"
         "print(run_cells(noisy_cell, CELLS, backend='ray'))\n"
+        "from tests.unit.core.test_executor import listening_beyond_loopback\n"
+        "print(listening_beyond_loopback())\n"
     )
     env = {**os.environ, "SUPPORT_RAY_CPUS": "2", "RAY_ADDRESS": ""}
     out = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.strip().splitlines()[-2:] == [
+    assert out.stdout.strip().splitlines()[-3:] == [
         str([3.0, 5.0, 9.0, 15.0]),
         str(run_cells(noisy_cell, CELLS, backend="serial")),
-    ]
+        "[]",
+    ], "results equal serial, and no port of the local Ray instance listens beyond loopback"
+
+
+def listening_beyond_loopback() -> list[str]:
+    """Listening TCP sockets of this process's descendants (Ray's) bound beyond loopback."""
+    import ipaddress
+
+    import psutil
+
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            conns = proc.net_connections(kind="tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        for c in conns:
+            host = c.laddr.ip.removeprefix("::ffff:")
+            if c.status == psutil.CONN_LISTEN and not ipaddress.ip_address(host).is_loopback:
+                found.append(f"{proc.name()} {c.laddr.ip}:{c.laddr.port}")
+    return found
 
 
 def test_ray_address_pointing_nowhere_is_a_clear_error():

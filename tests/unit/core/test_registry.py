@@ -155,3 +155,9 @@ def test_report_opens_with_verdicts_and_lists_revisions(tmp_path):
     assert "| demo | `cpu_long` | 0 | 1 | 0 | 1 | 0 | 0 | 0 |" in verdicts
     assert "| C1 | gain above 2 | fail | 2026-11-30 |" in report
     assert report.index("## demo (profile `demo`)") < report.index("## demo (profile `cpu_long`)")
+
+
+def test_a_measurement_that_could_not_be_made_is_inconclusive(tmp_path):
+    cs = ClaimSet("demo", "cpu").use(_registry(tmp_path))
+    assert cs.add("C1", measured=float("nan"), passed=False).verdict == "inconclusive"
+    assert cs.add("B1", measured=float("nan"), passed=False).verdict == "fail"

@@ -32,8 +32,9 @@ def test_cifar10_reads_the_binary_format(tmp_path):
 
 
 def test_cifar10_missing_and_malformed(tmp_path):
-    with pytest.raises(MissingDataError, match="cifar-10-binary.tar.gz"):
+    with pytest.raises(MissingDataError, match="cifar-10-binary.tar.gz") as missing:
         cifar10.load(tmp_path)
+    assert f"(DATA_DIR={tmp_path})" in str(missing.value)
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"\x00" * 100)
     with pytest.raises(ValueError, match="multiple"):
@@ -56,8 +57,9 @@ def test_idx_reader_plain_and_gzip(tmp_path):
     assert x.shape == (2, 1, 28, 28)
     np.testing.assert_allclose(x[:, 0] * 255, imgs, atol=1e-4)
     assert y.tolist() == [7, 2]
-    with pytest.raises(MissingDataError, match="train-images-idx3-ubyte"):
+    with pytest.raises(MissingDataError, match="train-images-idx3-ubyte") as missing:
         idx.load_mnist(tmp_path, "train")
+    assert f"(DATA_DIR={tmp_path})" in str(missing.value), "names the folder the file belongs in"
     (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
     with pytest.raises(ValueError, match="magic"):
         idx.read_idx(tmp_path / "bad")
