@@ -54,7 +54,7 @@ def test_compare_verdicts_strings_missing_and_timing():
     fresh["claims"].append(_claim("C9"))
     problems = compare(committed, fresh)
     assert "C1: measured 'a' -> 'b' (compared exactly)" in problems
-    assert "C2: verdict False -> True" in problems
+    assert "C2: verdict fail -> pass" in problems
     assert "C3: missing from the re-run" in problems
     assert "C9: new in the re-run" in problems
     assert not any(p.startswith("T:") for p in problems)
