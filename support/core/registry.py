@@ -102,18 +102,24 @@ class Registered:
         """The verdict for a measurement.
 
         Beyond-the-paper claims pass or fail. A paper claim whose criterion held
-        is "reproduced"; one whose criterion failed is "inconclusive" when the
-        design could not see the paper's effect (``powered`` False, or an
-        ``mde`` above the registered ``effect_size``) and "not reproduced"
-        otherwise.
+        is "reproduced"; one whose criterion failed is "not reproduced" when the
+        design could see the paper's effect and "inconclusive" when it could
+        not. ``powered``, where the claim's analysis decides it, says which:
+        True when its interval excludes the paper's effect (the effect is
+        absent, whatever the MDE), False when the run could not show it (a
+        budget below the reference's, a measurement not made). Left None, an
+        ``mde`` above the registered ``effect_size`` makes it "inconclusive".
         """
         if self.kind == "beyond":
             return "pass" if passed else "fail"
         if passed:
             return "reproduced"
-        underpowered = powered is False or (
-            mde is not None and self.effect_size is not None and not mde <= self.effect_size
-        )
+        if powered is not None:
+            underpowered = not powered
+        else:
+            underpowered = (
+                mde is not None and self.effect_size is not None and not mde <= self.effect_size
+            )
         return "inconclusive" if underpowered else "not reproduced"
 
 

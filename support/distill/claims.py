@@ -98,10 +98,13 @@ def _add_effect(claims, cid, e: Effect, paper=None, note="", flagged=(), extra=T
     passed = e.low > entry["low"] and extra
     se = e.sd / math.sqrt(e.n) if e.n else float("nan")
     flags = f"; diverged (kept, by the rule): seeds {list(flagged)}" if flagged else ""
+    # An interval wholly below the paper's effect shows it absent, whatever the MDE.
+    excludes = entry.effect_size is not None and e.high < entry.effect_size
     claims.add(
         cid,
         measured=round(e.mean, 2),
         passed=bool(passed),
+        powered=True if excludes else None,
         paper=paper,
         spread=f"± {e.half_width:.2f} (95 % CI, {e.n} seeds)",
         n=e.n,

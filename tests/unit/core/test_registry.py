@@ -98,6 +98,9 @@ def test_load_rejects_duplicates_bad_revisions_and_empty(tmp_path):
         (False, 4.0, None, "inconclusive"),
         (False, None, False, "inconclusive"),
         (False, float("nan"), None, "inconclusive"),
+        # an interval that excludes the paper's effect settles it despite a large MDE
+        (False, 4.0, True, "not reproduced"),
+        (False, 1.0, False, "inconclusive"),
     ],
 )
 def test_paper_verdicts(tmp_path, passed, mde, powered, verdict):

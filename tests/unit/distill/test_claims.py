@@ -127,6 +127,20 @@ def test_c3_failure_with_a_large_mde_is_inconclusive():
     assert not c.passed and c.mde > 2.0 and c.verdict == "inconclusive"
 
 
+def test_c3_interval_below_the_papers_effect_is_not_reproduced_despite_a_large_mde():
+    ev = _evaluation(
+        1,
+        [_rows("Random real", 50.0), _rows("k-means real", 49.0), _rows("MTT", 60.0, 3.0)]
+        + [_rows(v, 45.0, noise=8.0) for v in VARIANTS],
+    )
+    claims = ClaimSet("dataset_distillation", "cpu")
+    record_claims(claims, Results(_experts(1.2, 0.7), [ev], 1, "animal_shapes"))
+    c = {c.id: c for c in claims.claims}["C3a"]
+    assert c.mde > 2.0 and "CI [" in c.note
+    high = float(c.note.split("CI [")[1].split(",")[1].split("]")[0])
+    assert high < 2.0 and c.verdict == "not reproduced"
+
+
 def test_c1b_needs_the_registered_gain_not_only_an_interval_above_zero():
     def run(gain):
         rows = [_rows("Random real", 40.0), _rows("k-means real", 40.0), _rows("MTT", 40.0 + gain)]
