@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..core import registry
 from ..core.profiles import select_profile
 from ..core.validate import check_int, check_positive
 
@@ -32,7 +33,7 @@ class SensingConfig:
     ks_symmetric : tuple of int
         Widths k for XXᵀ (the first must equal ``rank``).
     alphas_symmetric : tuple of float
-        Initialisation scales for XXᵀ.
+        Initialisation scales for XXᵀ (spanning at least C2b's registered ``alpha_span``).
     T_symmetric : int
         Iterations for XXᵀ.
     slope_window : (int, int)
@@ -68,8 +69,6 @@ class SensingConfig:
         Step sizes η·f of the imbalance-drift study (C6b), largest first.
     drift_horizon : float
         Gradient-flow time η·t over which the drift is measured.
-    identity_steps : int
-        Iterations over which the per-step imbalance identity is checked (C6a).
     """
 
     n: int = 40
@@ -80,7 +79,7 @@ class SensingConfig:
     eta_precond: float = 0.25
     seeds: int = 3
     ks_symmetric: tuple = (3, 4, 5, 8)
-    alphas_symmetric: tuple = (0.5, 0.1)
+    alphas_symmetric: tuple = (0.5, 0.1, 0.02)
     T_symmetric: int = 30_000
     slope_window: tuple = (3_000, 30_000)
     k_over: int = 4
@@ -98,7 +97,6 @@ class SensingConfig:
     T_rate_m: int = 3_000
     eta_fractions: tuple = (1.0, 0.5, 0.25)
     drift_horizon: float = 100.0
-    identity_steps: int = 300
 
     def __post_init__(self):
         check_int("n", self.n)
@@ -109,7 +107,6 @@ class SensingConfig:
         check_int("seeds", self.seeds)
         for name in ("T_symmetric", "T_asymmetric", "T_one_step", "limit_T", "T_rate_m"):
             check_int(name, getattr(self, name))
-        check_int("identity_steps", self.identity_steps)
         for name in ("eta", "eta_precond", "switch_residual", "alpha_rate_m", "drift_horizon"):
             check_positive(name, getattr(self, name))
         if not (math.isfinite(self.damping) and self.damping >= 0):
@@ -128,6 +125,13 @@ class SensingConfig:
                 raise ValueError(f"{name} must not be empty")
             for v in values:
                 check_positive(name, v)
+        span = max(self.alphas_symmetric) / min(self.alphas_symmetric)
+        need = registry.load("support.sensing")["C2b"]["alpha_span"]
+        if span < need:
+            raise ValueError(
+                f"alphas_symmetric must span at least {need}x (C2b's registered α range), got "
+                f"{self.alphas_symmetric} ({span:.3g}x)"
+            )
         if self.ks_symmetric[0] != self.rank or any(k < self.rank for k in self.ks_symmetric):
             raise ValueError(
                 f"ks_symmetric must start with k = rank = {self.rank} and hold no k < rank, "
@@ -180,7 +184,6 @@ PROFILES = {
         ms_rate=(60, 100, 200),
         T_rate_m=600,
         drift_horizon=20.0,
-        identity_steps=50,
     ),
     "cpu": SensingConfig(),
     "paper": SensingConfig(
@@ -215,7 +218,6 @@ PROFILES["paper_smoke"] = SensingConfig(
         "ms_rate": (60, 100, 200, 400),
         "T_rate_m": 300,
         "drift_horizon": 10.0,
-        "identity_steps": 20,
     }
 )
 

@@ -45,6 +45,8 @@ class Trace:
         Ascending eigenvalues of FᵀF (XᵀX for symmetric runs).
     switched_at : ndarray (P, R)
         Iteration of the one-step rebalancing (-1 when it did not happen).
+    factors : torch.Tensor or (torch.Tensor, torch.Tensor) or None
+        The last iterate, X or (F, G), in the shapes of the starting factors.
     """
 
     errors: np.ndarray
@@ -53,6 +55,7 @@ class Trace:
     imbalance: np.ndarray | None = None
     gram_eigenvalues: np.ndarray | None = None
     switched_at: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    factors: object = None
 
 
 def rebalance(F: torch.Tensor, G: torch.Tensor, beta: torch.Tensor | float | None = None):
@@ -215,7 +218,9 @@ def descend(
             F = G = F - eta * grad_F
         else:
             F, G = F - eta * grad_F, G - eta * grad_G
-    return rec.trace(switched)
+    trace = rec.trace(switched)
+    trace.factors = F if symmetric else (F, G)
+    return trace
 
 
 def _check_settings(method, T, eta, switch_residual, damping, record_every) -> None:

@@ -21,7 +21,6 @@ from ..core.cache import Cache
 from ..core.executor import run_cells
 from .config import SensingConfig
 from .descent import descend
-from .imbalance import step_identity
 from .init import initial_factors
 from .problem import make_problem
 
@@ -236,7 +235,6 @@ class Results:
     comp: Curves
     rate_m: Curves
     drift: Curves
-    identity: dict
 
 
 def _problem(cfg: SensingConfig, seed: int, device, m="cfg"):
@@ -436,36 +434,6 @@ def drift_vs_eta(cfg: SensingConfig, seed: int = 0, device="cpu") -> Curves:
         )
         parts.append(_ends(part))
     return concat(parts)
-
-
-def imbalance_identity(cfg: SensingConfig, seed: int = 0, device="cpu") -> dict:
-    """The per-step identity of Δ over the first ``cfg.identity_steps`` GD iterations.
-
-    Runs from the asymmetric sweep's initial factors (k = ``cfg.k_over``, every α).
-    Returns ``{"residual": (steps,), "change": (steps,)}`` (see
-    :func:`support.sensing.imbalance.step_identity`).
-    """
-    key = {
-        "unit": {
-            "identity_steps": cfg.identity_steps,
-            "k": cfg.k_over,
-            "alphas": cfg.alphas_asymmetric,
-            "eta": cfg.eta,
-        },
-        "problem": _problem_key(cfg, seed, cfg.m),
-        "device": torch.device(device).type,
-    }
-
-    def compute():
-        problem = _problem(cfg, seed, device)
-        seeds = [seed + p for p in range(cfg.seeds)]
-        F, G = initial_factors(
-            problem.shape, cfg.k_over, cfg.alphas_asymmetric, seeds, cfg.rank, False, device=device
-        )
-        residual, change = step_identity(problem, F, G, cfg.eta, cfg.identity_steps)
-        return {"residual": residual, "change": change}
-
-    return Cache("sensing").get_or_compute(key, compute)
 
 
 def _ends(curves: Curves) -> Curves:

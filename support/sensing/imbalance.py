@@ -14,54 +14,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..core.validate import check_int, check_positive
-from .descent import _terms
-from .problem import SensingProblem
-
 
 def imbalance(F: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
     """Δ = FᵀF − GᵀG for factors of shape (..., n1, k) and (..., n2, k)."""
     return F.transpose(-1, -2) @ F - G.transpose(-1, -2) @ G
-
-
-def step_identity(
-    problem: SensingProblem, F: torch.Tensor, G: torch.Tensor, eta: float, steps: int
-):
-    """Check Δ' − Δ = η²(GᵀSᵀSG − FᵀSSᵀF) along ``steps`` iterations of GD.
-
-    Parameters
-    ----------
-    problem : SensingProblem
-        P problems.
-    F, G : torch.Tensor
-        (P, R, n1, k) and (P, R, n2, k) starting factors.
-    eta : float
-        Step size.
-    steps : int
-        Iterations checked.
-
-    Returns
-    -------
-    residual, change : ndarray (steps,)
-        Per step, the largest ‖(Δ' − Δ) − η²(GᵀSᵀSG − FᵀSSᵀF)‖_F and the largest
-        ‖η²(GᵀSᵀSG − FᵀSSᵀF)‖_F over runs, both divided by ‖FᵀF‖_F + ‖GᵀG‖_F
-        (the size of the numbers whose difference Δ is).
-    """
-    check_positive("eta", eta)
-    check_int("steps", steps)
-    residual, change = np.empty(steps), np.empty(steps)
-    for t in range(steps):
-        _, _, SG, StF = _terms(problem, F, G, False)
-        F1, G1 = F - eta * SG, G - eta * StF
-        predicted = eta**2 * (SG.transpose(-1, -2) @ SG - StF.transpose(-1, -2) @ StF)
-        actual = imbalance(F1, G1) - imbalance(F, G)
-        scale = torch.linalg.matrix_norm(F.transpose(-1, -2) @ F) + torch.linalg.matrix_norm(
-            G.transpose(-1, -2) @ G
-        )
-        residual[t] = float((torch.linalg.matrix_norm(actual - predicted) / scale).max())
-        change[t] = float((torch.linalg.matrix_norm(predicted) / scale).max())
-        F, G = F1, G1
-    return residual, change
 
 
 def eigenvalue_drift(eigenvalues: np.ndarray) -> np.ndarray:

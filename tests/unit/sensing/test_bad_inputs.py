@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from support.sensing import config, descend, initial_factors, make_problem
-from support.sensing.imbalance import step_identity
 
 PROBLEM = make_problem(6, 2, 60, (1.0, 0.5), n_problems=1, seed=0)
 X0 = initial_factors(PROBLEM.shape, 3, [0.1], [0], 2, True)
@@ -37,8 +36,11 @@ BAD = [
     (lambda: descend(PROBLEM, X0, 10, 0.1, switch_residual=0), "switch_residual must be"),
     (lambda: descend(PROBLEM, X0, 10, 0.1, damping=-1), "damping must be finite and >= 0"),
     (lambda: descend(PROBLEM, X0, 10, 0.1, record_every=0), "record_every must be"),
-    (lambda: step_identity(PROBLEM, F0, G0, -0.2, 3), "eta must be a finite number > 0"),
-    (lambda: step_identity(PROBLEM, F0, G0, 0.2, 0), "steps must be an integer >= 1"),
+    (lambda: descend(PROBLEM, (F0, G0), 10, -0.2), "eta must be a finite number > 0"),
+    (
+        lambda: config("cpu", alphas_symmetric=(0.5, 0.1)),
+        "alphas_symmetric must span at least 25x",
+    ),
     (lambda: config("huge"), "PROFILE must be one of"),
     (lambda: config("cpu", n=0), "n must be an integer >= 1, got 0"),
     (lambda: config("cpu", rank=41), "rank must be in [1, n=40], got rank=41"),

@@ -1,4 +1,4 @@
-"""The imbalance Δ = FᵀF − GᵀG: the exact per-step identity, its O(η) drift, and the one-step switch."""
+"""The imbalance Δ = FᵀF − GᵀG along descend()'s iterates: the per-step identity, its O(η) drift, the one-step switch."""
 
 from __future__ import annotations
 
@@ -6,20 +6,56 @@ import numpy as np
 import torch
 
 from support.sensing import descend, initial_factors, make_problem
-from support.sensing.imbalance import (
-    eigenvalue_drift,
-    imbalance,
-    min_eigenvalue_ratio,
-    step_identity,
-)
+from support.sensing.imbalance import eigenvalue_drift, imbalance, min_eigenvalue_ratio
+
+ETA = 0.2
 
 
-def test_step_identity_holds_to_machine_precision():
+def _iterates(prob, F0, G0, eta, steps):
+    """(F_t, G_t) for t = 0..steps, each the last iterate of descend() run for t steps."""
+    out = [(F0, G0)]
+    for t in range(1, steps + 1):
+        out.append(descend(prob, (F0, G0), t, eta, tol=0).factors)
+    return out
+
+
+def _brute_S(prob, F, G) -> np.ndarray:
+    """S = 𝒜*𝒜(FGᵀ − M*) from the measurement matrices, independent of the descent's code."""
+    E = (F @ G.transpose(-1, -2) - prob.M_star[:, None]).numpy()
+    A = prob.A.numpy()  # (P, m, n1 n2)
+    r = np.einsum("pmn,prn->prm", A, E.reshape(*E.shape[:2], -1))
+    return np.einsum("pmn,prm->prn", A, r).reshape(E.shape)
+
+
+def _identity_mismatch(prob, iterates, eta) -> tuple[float, float]:
+    """Largest |(Δ_{t+1} − Δ_t) − η²(GᵀSᵀSG − FᵀSSᵀF)| and largest η² term, over the iterates."""
+    worst, size = 0.0, 0.0
+    for (F, G), (F1, G1) in zip(iterates[:-1], iterates[1:]):
+        S = _brute_S(prob, F, G)
+        SG, StF = S @ G.numpy(), np.swapaxes(S, -1, -2) @ F.numpy()
+        predicted = eta**2 * (np.swapaxes(SG, -1, -2) @ SG - np.swapaxes(StF, -1, -2) @ StF)
+        actual = (imbalance(F1, G1) - imbalance(F, G)).numpy()
+        worst = max(worst, float(np.abs(actual - predicted).max()))
+        size = max(size, float(np.abs(predicted).max()))
+    return worst, size
+
+
+def test_descend_changes_the_imbalance_by_exactly_its_eta_squared_term():
+    """descend()'s recorded iterates obey Δ' − Δ = η²(GᵀSᵀSG − FᵀSSᵀF), S from 𝒜 itself.
+
+    A wrong gradient (first-order terms no longer cancel), a wrong step (η² scales the
+    change) or a missing update of F or G breaks it far above rounding.
+    """
     prob = make_problem(8, 2, 100, (1.0, 0.6), n_problems=2, seed=1)
-    F, G = initial_factors(prob.shape, 3, [0.5, 0.2], [0, 1], 2, False)
-    residual, change = step_identity(prob, F, G, 0.2, 30)
-    assert residual.max() < 1e-14
-    assert change.max() > 1e-6  # the identity is not trivially 0 = 0
+    F0, G0 = initial_factors(prob.shape, 3, [0.5, 0.2], [0, 1], 2, False)
+    its = _iterates(prob, F0, G0, ETA, 3)
+    assert not torch.equal(its[1][0], F0)  # the descent moved
+    worst, size = _identity_mismatch(prob, its, ETA)
+    assert size > 1e-6  # the identity is not 0 = 0
+    # rounding gives ~1e-16; descend() with 1.05 η gives 3e-4, with S for Sᵀ in G's step 1e-2
+    assert worst < 1e-12
+    # the same check sees a step of 1.1 η: it is sensitive to the step size
+    assert _identity_mismatch(prob, its, 1.1 * ETA)[0] > 0.1 * size
 
 
 def test_imbalance_is_conserved_by_a_tiny_step_and_drifts_linearly_in_eta():
