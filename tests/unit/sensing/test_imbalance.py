@@ -98,3 +98,16 @@ def test_one_step_rebalances_only_the_runs_due():
     G = torch.stack([near.clone(), small.clone()])[None]
     tr = descend(prob, (F, G), 3, 0.1, method="one_step", switch_residual=0.1)
     assert tr.switched_at.tolist() == [[0, -1]]
+
+
+def test_every_one_step_run_switches_once_when_its_residual_first_falls_below_the_threshold():
+    """The former claim C5d, a sanity check: every run switches, at its first residual < threshold."""
+    prob = make_problem(8, 2, 100, (1.0, 0.6), n_problems=2, seed=3)
+    F0, G0 = initial_factors(prob.shape, 3, [0.5, 0.1, 0.02], [0, 1], 2, False)
+    thr = 0.05
+    tr = descend(prob, (F0, G0), 1500, ETA, method="one_step", switch_residual=thr)
+    at = tr.switched_at
+    assert (at >= 0).all(), at
+    for p, r in np.ndindex(at.shape):
+        res = tr.residuals[p, r]
+        assert res[at[p, r]] < thr and (res[: at[p, r]] >= thr).all()
