@@ -26,9 +26,24 @@ def checkout_root() -> Path | None:
     return None
 
 
-def repo_root() -> Path:
-    """Where relative paths resolve: the checkout, or the working directory outside one."""
+def working_checkout() -> Path | None:
+    """The checkout, when the working directory lies inside it; else None.
+
+    With ``pip install -e .`` every import comes from the checkout, so where
+    ``support/`` lives cannot tell a collection notebook (run from the
+    checkout or its ``notebooks/``) from a user's own script elsewhere: the
+    working directory does, and a user's outputs stay in their own folder.
+    """
     root = checkout_root()
+    if root is None:
+        return None
+    cwd = Path.cwd().resolve()
+    return root if cwd == root or root in cwd.parents else None
+
+
+def repo_root() -> Path:
+    """Where relative paths resolve: the checkout when working inside it, else the working directory."""
+    root = working_checkout()
     return root if root is not None else Path.cwd()
 
 
@@ -65,15 +80,15 @@ def figures_dir(paper: str, output_dir: str | os.PathLike = "") -> Path:
 def cache_dir() -> Path:
     """On-disk cache directory.
 
-    ``$SUPPORT_CACHE_DIR`` if set; else ``.cache/`` in the checkout; outside a
-    checkout, ``$XDG_CACHE_HOME/support-notebooks`` (``~/.cache/...``), never
+    ``$SUPPORT_CACHE_DIR`` if set; else ``.cache/`` in the checkout when working
+    inside it (:func:`working_checkout`); elsewhere, ``$XDG_CACHE_HOME/support-notebooks`` (``~/.cache/...``), never
     the install location.
     """
     root = os.environ.get("SUPPORT_CACHE_DIR", "")
     if root:
         out = resolve(root)
-    elif checkout_root() is not None:
-        out = checkout_root() / ".cache"
+    elif working_checkout() is not None:
+        out = working_checkout() / ".cache"
     else:
         xdg = os.environ.get("XDG_CACHE_HOME", "") or Path.home() / ".cache"
         out = Path(xdg).expanduser() / "support-notebooks"

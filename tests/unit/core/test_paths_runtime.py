@@ -12,13 +12,25 @@ from support.core.profiles import select_profile
 from support.core.runtime import limit_threads, seed_everything, select_device, versions
 
 
-def test_repo_root_independent_of_cwd(tmp_path, monkeypatch):
-    root = paths.repo_root()
-    monkeypatch.chdir(tmp_path)
+def test_repo_root_is_the_checkout_from_anywhere_inside_it(monkeypatch):
+    root = paths.checkout_root()
+    assert root is not None and (root / "pyproject.toml").is_file()
+    monkeypatch.chdir(root / "notebooks")  # papermill's and nbval's kernels start here
     assert paths.repo_root() == root
-    assert (root / "pyproject.toml").is_file()
     assert paths.resolve("figures/x") == root / "figures" / "x"
-    assert paths.resolve(tmp_path) == tmp_path
+
+
+def test_a_script_outside_the_checkout_writes_under_its_working_directory(tmp_path, monkeypatch):
+    # pip install -e . imports support from the checkout; a user's script elsewhere must not
+    # write into the repository's figures/ or .cache/.
+    monkeypatch.delenv("SUPPORT_FIGURES_ROOT", raising=False)
+    monkeypatch.delenv("SUPPORT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    assert paths.working_checkout() is None and paths.repo_root() == tmp_path
+    assert paths.figures_dir("p") == tmp_path / "figures" / "p"
+    assert paths.cache_dir() == tmp_path / "xdg" / "support-notebooks"
+    assert paths.resolve(tmp_path / "abs") == tmp_path / "abs"
 
 
 def test_figures_dir_default_override_and_env(tmp_path, monkeypatch):
