@@ -56,6 +56,9 @@ def _verdict_table(runs: list[dict]) -> list[str]:
     head += ["of which timing", "not measured"]
     lines = ["## Verdicts", "", _md_row(head), _md_row(["---"] * len(head))]
     for data in runs:
+        if not all("verdict" in c for c in data["claims"]):
+            lines.append(_md_row(_pre_registry_row(data, len(head))))
+            continue
         verdicts = [c.get("verdict") or ("pass" if c["passed"] else "fail") for c in data["claims"]]
         kinds = [c.get("kind", "paper") for c in data["claims"]]
         count = [
@@ -78,6 +81,17 @@ def _verdict_table(runs: list[dict]) -> list[str]:
             )
         )
     return [*lines, ""]
+
+
+def _pre_registry_row(data: dict, width: int) -> list:
+    """A run written before its paper's registry: its old pass/fail count, not verdicts."""
+    passed = sum(bool(c["passed"]) for c in data["claims"])
+    failed = len(data["claims"]) - passed
+    profile = (
+        f"`{data['profile']}`: written before the registry, under earlier criteria "
+        f"({passed} pass, {failed} fail); not a verdict"
+    )
+    return [data["paper"], profile, *["–"] * (width - 2)]
 
 
 def _revised(runs: list[dict]) -> list[str]:

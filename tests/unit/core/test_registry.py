@@ -164,3 +164,14 @@ def test_a_measurement_that_could_not_be_made_is_inconclusive(tmp_path):
     cs = ClaimSet("demo", "cpu").use(_registry(tmp_path))
     assert cs.add("C1", measured=float("nan"), passed=False).verdict == "inconclusive"
     assert cs.add("B1", measured=float("nan"), passed=False).verdict == "fail"
+
+
+def test_report_shows_a_pre_registry_run_as_no_verdict(tmp_path):
+    old = ClaimSet("demo", "cpu_long")
+    old.add("C1", statement="s", measured=1.0, criterion="c", passed=True)
+    old.add("C2", statement="s", measured=0.0, criterion="c", passed=False)
+    (tmp_path / "demo").mkdir()
+    old.write(tmp_path / "demo")
+    report = gather(tmp_path)
+    row = "| demo | `cpu_long`: written before the registry, under earlier criteria (1 pass, 1 fail)"
+    assert row in report and "| 1 | 0 | 0 |" not in report
