@@ -11,6 +11,10 @@ from support.core.paths import repo_root
 
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 
+# Claims of this session's serial smoke runs, by notebook stem: the Ray test (test_smoke_ray.py,
+# collected after test_smoke.py) compares with them instead of running each notebook twice.
+SERIAL_SMOKE_CLAIMS: dict[str, dict] = {}
+
 
 def notebook_paths():
     """Every notebook, or those matching ``$SUPPORT_NOTEBOOKS`` (``make smoke NB=02_*``)."""

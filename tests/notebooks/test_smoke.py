@@ -9,7 +9,7 @@ from pathlib import Path
 from support.core.claims import load
 from support.core.paths import repo_root
 
-from .conftest import execute
+from .conftest import SERIAL_SMOKE_CLAIMS, execute
 
 
 def test_smoke_run_writes_figures_and_claims(notebook, paper, tmp_path, monkeypatch):
@@ -22,6 +22,8 @@ def test_smoke_run_writes_figures_and_claims(notebook, paper, tmp_path, monkeypa
     print(f"{notebook.name}: smoke run took {execute(notebook, executed, parameters):.1f} s")
 
     claims = load(out_dir / "claims.json")
+    if not os.environ.get("SUPPORT_EXECUTOR"):
+        SERIAL_SMOKE_CLAIMS[notebook.stem] = claims
     assert claims["paper"] == paper and claims["profile"] == "smoke"
     assert claims["claims"], "the notebook recorded no claims"
 

@@ -1,4 +1,8 @@
-"""Each notebook's smoke sweep on a local Ray instance (2 CPUs) equals the serial run."""
+"""Each notebook's smoke sweep on a local Ray instance (2 CPUs) equals the serial run.
+
+The serial run is test_smoke.py's from the same session where it ran (this file is collected
+after it); run alone, this test runs the serial smoke itself.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import pytest
 from support.core.claims import compare, load
 from support.core.paths import repo_root
 
-from .conftest import execute
+from .conftest import SERIAL_SMOKE_CLAIMS, execute
 
 pytest.importorskip("ray", reason="the Ray executor is the optional [cluster] extra")
 
@@ -35,7 +39,9 @@ def _smoke(tmp_path, monkeypatch, notebook_name: str, name: str, executor: str) 
 
 @pytest.mark.parametrize("notebook_name", NOTEBOOKS)
 def test_local_ray_sweep_equals_serial(tmp_path, monkeypatch, notebook_name):
-    serial = _smoke(tmp_path, monkeypatch, notebook_name, "serial", "serial")
+    serial = SERIAL_SMOKE_CLAIMS.get(notebook_name) or _smoke(
+        tmp_path, monkeypatch, notebook_name, "serial", "serial"
+    )
     ray = _smoke(tmp_path, monkeypatch, notebook_name, "ray", "ray")
     used = (tmp_path / "ray" / "executor.log").read_text().split()
     assert used and used[0] == "ray", "the notebook's sweep did not go through the Ray executor"
