@@ -103,13 +103,22 @@ test-notebooks: setup
 # nbval re-executes the committed notebooks from an empty cache; their figures
 # go to build/ so a test run never rewrites figures/. Then every re-run value
 # is compared with the committed claims.json within its declared tolerance.
+# Two streams of notebooks at a time (01, 03 | 02, 04), each notebook on one core, so the
+# layer takes about half its serial time on 2 cores; each stream's log is printed when both end.
+NBVAL_STREAM_1 := $(strip $(foreach i,1 3 5 7 9 11,$(word $(i),$(NOTEBOOKS))))
+NBVAL_STREAM_2 := $(strip $(foreach i,2 4 6 8 10 12,$(word $(i),$(NOTEBOOKS))))
+NBVAL := SUPPORT_FIGURES_ROOT=build/nbval-figures SUPPORT_CACHE_DIR=build/nbval-cache \
+  $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout 600 \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg
+
 test-nbval: setup
 	$(CHECK_NB)
-	rm -rf build/nbval-figures build/nbval-cache
-	SUPPORT_FIGURES_ROOT=build/nbval-figures SUPPORT_CACHE_DIR=build/nbval-cache \
-	  $(PY) -m pytest -q -p no:cacheprovider \
-	  --nbval-lax --nbval-current-env --nbval-cell-timeout 600 \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+	rm -rf build/nbval-figures build/nbval-cache build/nbval-stream-*.log
+	@mkdir -p build; status=0; \
+	$(NBVAL) $(NBVAL_STREAM_1) > build/nbval-stream-1.log 2>&1 & first=$$!; \
+	if [ -n "$(NBVAL_STREAM_2)" ]; then $(NBVAL) $(NBVAL_STREAM_2) > build/nbval-stream-2.log 2>&1 & second=$$!; fi; \
+	wait $$first || status=1; if [ -n "$$second" ]; then wait $$second || status=1; fi; \
+	cat build/nbval-stream-*.log; exit $$status
 	$(PY) -m pytest -q -p no:cacheprovider tests/test_reproducible.py
 
 report: setup ## gather figures/*/claims.json into figures/CLAIMS.md
