@@ -183,6 +183,48 @@ def _blank(value) -> str:
     return "" if value is None else _fmt(value)
 
 
+def beside_record(claims, profile: str, figures_root: Path | None = None):
+    """This run's verdicts beside a committed record's, one row per registered claim.
+
+    Parameters
+    ----------
+    claims : ClaimSet
+        The notebook's claims, already measured.
+    profile : str
+        The record's profile, read from ``figures/<paper>/<profile>/claims.json``
+        (the committed record, whatever ``SUPPORT_FIGURES_ROOT`` says).
+    figures_root : path, optional
+        Where ``<paper>/<profile>/claims.json`` lives; default the checkout's ``figures/``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by claim id: this run's verdict and measured value, the record's
+        verdict, measured value, n and MDE ("no record" where none is committed).
+    """
+    import pandas as pd
+
+    path = (figures_root or repo_root() / "figures") / claims.paper / profile / "claims.json"
+    record = {c["id"]: c for c in load(path)["claims"]} if path.is_file() else {}
+    rows = []
+    for c in claims.claims:
+        r = record.get(c.id, {})
+        rows.append(
+            {
+                "id": c.id,
+                "kind": c.kind,
+                f"verdict ({claims.profile})": c.verdict,
+                f"measured ({claims.profile})": _fmt(c.measured),
+                f"verdict ({profile})": r.get("verdict")
+                or ("no record" if not r else "pre-registry"),
+                f"measured ({profile})": _fmt(r["measured"]) if r else "",
+                f"n ({profile})": _blank(r.get("n")),
+                f"MDE ({profile})": _blank(r.get("mde")),
+            }
+        )
+    return pd.DataFrame(rows).set_index("id")
+
+
 def _md_row(cells) -> str:
     return "| " + " | ".join(str(x).replace("|", "\\|").replace("\n", " ") for x in cells) + " |"
 

@@ -8,7 +8,7 @@ import pytest
 
 from support.core import registry
 from support.core.claims import ClaimSet, compare, load
-from support.core.report import gather
+from support.core.report import beside_record, gather
 
 ENTRY = """
 [[claim]]
@@ -183,3 +183,22 @@ def test_report_shows_a_pre_registry_run_as_no_verdict(tmp_path):
         "| demo | `cpu_long`: written before the registry, under earlier criteria (1 pass, 1 fail)"
     )
     assert row in report and "| 1 | 0 | 0 |" not in report
+
+
+def test_beside_record_puts_the_records_verdicts_next_to_this_runs(tmp_path):
+    reg = _registry(tmp_path, REVISION)
+    record = ClaimSet("demo", "cpu_long").use(reg)
+    record.add("C1", measured=2.5, passed=True, n=24, mde=1.0)
+    (tmp_path / "figures" / "demo" / "cpu_long").mkdir(parents=True)
+    record.write(tmp_path / "figures" / "demo" / "cpu_long")
+    run = ClaimSet("demo", "cpu").use(reg)
+    run.add("C1", measured=1.0, passed=False, mde=4.0)
+    run.add("B1", measured=1.0, passed=True)
+    table = beside_record(run, "cpu_long", tmp_path / "figures")
+    assert table.loc["C1", "verdict (cpu)"] == "inconclusive"
+    assert table.loc["C1", "verdict (cpu_long)"] == "reproduced"
+    assert table.loc["C1", "n (cpu_long)"] == "24"
+    assert table.loc["B1", "verdict (cpu_long)"] == "no record"
+    assert (
+        beside_record(run, "absent", tmp_path / "figures")["verdict (absent)"] == "no record"
+    ).all()
