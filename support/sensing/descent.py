@@ -129,10 +129,10 @@ def _terms(problem: SensingProblem, F: torch.Tensor, G: torch.Tensor, symmetric:
 def _damped_inverse(W: torch.Tensor, damping: torch.Tensor) -> torch.Tensor:
     """(WᵀW + λI)^{-1} for a batch of factors W (..., n, k) and dampings λ (...,).
 
-    A λ of 0 becomes machine epsilon times the Gram matrix's trace (at least 1): a run whose
-    residual, and so its damping res/√2, reaches exactly 0 while WᵀW is singular (an
-    over-parameterised factor; it happens on AVX2 machines) would otherwise have no inverse.
-    Every positive λ is used exactly as given.
+    λ is floored at machine epsilon times the Gram matrix's trace (at least 1): a run whose
+    residual, and so its damping res/√2, reaches 0 or a value lost in rounding against WᵀW
+    while WᵀW is singular (an over-parameterised factor at the float64 floor) would
+    otherwise have no inverse. Every λ above the floor is used exactly as given.
     """
     k = W.shape[-1]
     eye = torch.eye(k, dtype=W.dtype, device=W.device)
@@ -140,7 +140,7 @@ def _damped_inverse(W: torch.Tensor, damping: torch.Tensor) -> torch.Tensor:
     scale = gram.diagonal(dim1=-2, dim2=-1).sum(-1).clamp_min(1.0)
     floor = torch.finfo(W.dtype).eps * scale
     damping = torch.as_tensor(damping, dtype=W.dtype, device=W.device)
-    damping = torch.where(damping > 0, damping, floor)
+    damping = torch.maximum(damping, floor)
     return torch.linalg.inv(gram + damping[..., None, None] * eye)
 
 
