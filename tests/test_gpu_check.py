@@ -134,3 +134,10 @@ def test_a_sidecar_on_the_cpu_fails_a_cuda_run(tmp_path):
     assert part["status"] == "failed" and "CPU FALLBACK" in part["reason"]
     (tmp_path / "p" / "cuda" / "fig.json").write_text(json.dumps({"device": "cuda"}))
     assert gpu_check.notebook_part("p", "cuda", runs, tmp_path)["status"] == "ok"
+
+
+def test_equal_infinities_are_no_difference(tmp_path):
+    cpu = _claims(tmp_path, "cpu", ("A", float("-inf"), True, float("inf")), ("B", 1.0, True, 0))
+    dev = _claims(tmp_path, "cuda", ("A", float("-inf"), True, float("inf")), ("B", 2.0, True, 0))
+    cmp = gpu_check.compare_claims(cpu, dev)
+    assert cmp["value_differences"] == ["B: measured 1.0 -> 2.0 (tolerance 0)"]
