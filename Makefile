@@ -38,7 +38,7 @@ export SUPPORT_THREADS ?= 1
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup figures notebooks record smoke test test-unit test-notebooks test-nbval test-altblas report bench lint clean
+.PHONY: help setup figures notebooks record smoke test test-unit test-notebooks test-nbval test-altblas report bench gpu-check lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -98,7 +98,7 @@ test-unit: setup
 
 test-notebooks: setup
 	$(CHECK_NB)
-	SUPPORT_NOTEBOOKS='$(NB_GLOB)' $(PY) -m pytest -q tests/notebooks tests/test_environment.py tests/test_readme.py tests/test_registry_agreement.py
+	SUPPORT_NOTEBOOKS='$(NB_GLOB)' $(PY) -m pytest -q tests/notebooks tests/test_environment.py tests/test_readme.py tests/test_registry_agreement.py tests/test_gpu_check.py
 
 # nbval re-executes the committed notebooks from an empty cache; their figures
 # go to build/ so a test run never rewrites figures/. Then every re-run value
@@ -126,6 +126,12 @@ report: setup ## gather figures/*/claims.json into figures/CLAIMS.md
 
 bench: setup ## time our implementations against peers (bench/*.py)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# On a machine with a CUDA GPU (at most 8 minutes; DEVICE=auto means cuda and never falls back to the
+# CPU): the notebooks' paper code paths on the GPU and on the CPU with their claims compared, engine
+# timings at paper size with peak GPU memory; build/gpu-check/gpu_check.{json,md} (bench/RESULTS.md).
+gpu-check: setup ## on a CUDA GPU (<= 8 min): paper code paths on CUDA vs CPU, engine timings at paper size
+	$(PY) bench/gpu_check.py --device $(DEVICE) --out build/gpu-check
 
 lint: setup ## ruff over support, tests, bench and notebooks
 	$(PY) -m ruff check support tests bench notebooks

@@ -302,7 +302,7 @@ def compare(committed: dict, fresh: dict, rel: float = 1e-9) -> list[str]:
         tol = float(old.get("tolerance", 0.0) or 0.0)
         if _is_number(a) and _is_number(b):
             a, b = float(a), float(b)
-            if math.isnan(a) and math.isnan(b):
+            if (math.isnan(a) and math.isnan(b)) or a == b:  # equal infinities too
                 continue
             if not abs(a - b) <= tol + rel * max(abs(a), abs(b)):
                 problems.append(f"{old['id']}: measured {a!r} -> {b!r} (tolerance {tol:g})")

@@ -128,3 +128,9 @@ def test_installed_package_writes_to_cwd_and_user_cache(tmp_path):
     assert figures == str(work / "figures" / "demo")
     assert cache == str(home / ".cache" / "support-notebooks")
     assert not any(target.rglob("claims.json")) and not (target / ".cache").exists()
+
+
+def test_compare_equal_infinities_agree_and_a_sign_flip_does_not():
+    inf = float("inf")
+    assert compare(_payload(_claim(measured=inf)), _payload(_claim(measured=inf))) == []
+    assert compare(_payload(_claim(measured=inf)), _payload(_claim(measured=-inf))) != []
