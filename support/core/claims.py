@@ -304,7 +304,8 @@ def compare(committed: dict, fresh: dict, rel: float = 1e-9) -> list[str]:
             a, b = float(a), float(b)
             if (math.isnan(a) and math.isnan(b)) or a == b:  # equal infinities too
                 continue
-            if not abs(a - b) <= tol + rel * max(abs(a), abs(b)):
+            infinite = math.isinf(a) or math.isinf(b)  # unequal: no slack makes them agree
+            if infinite or not abs(a - b) <= tol + rel * max(abs(a), abs(b)):
                 problems.append(f"{old['id']}: measured {a!r} -> {b!r} (tolerance {tol:g})")
         elif a != b:
             problems.append(f"{old['id']}: measured {a!r} -> {b!r} (compared exactly)")
