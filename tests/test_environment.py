@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import tomllib
+from packaging.requirements import Requirement
 
 from support.core.paths import repo_root
+
+PY311 = {"python_version": "3.11", "python_full_version": "3.11.0"}
 
 # conda-forge names that differ from PyPI's
 CONDA_TO_PYPI = {"pytorch": "torch"}
@@ -17,9 +20,14 @@ def _name(requirement: str) -> str:
 
 
 def _pyproject_packages() -> dict[str, str]:
+    """Requirements that apply on environment.yml's Python 3.11 (a marker such as
+    ``python_version < '3.11'`` names a backport that conda's environment does not need)."""
     meta = tomllib.loads((repo_root() / "pyproject.toml").read_text())["project"]
     reqs = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
-    return {_name(r): r.replace(" ", "") for r in reqs}
+    applies = [
+        r for r in reqs if Requirement(r).marker is None or Requirement(r).marker.evaluate(PY311)
+    ]
+    return {_name(r): r.replace(" ", "") for r in applies}
 
 
 def _conda_packages() -> dict[str, str]:
