@@ -117,27 +117,25 @@ def test_record_claims_ids_and_verdicts():
     assert by_id["C2"].verdict == "reproduced" and by_id["C4"].verdict == "fail"
 
 
-def test_c3_failure_with_a_large_mde_is_inconclusive():
+def _c3a_with_noisy_variants(variant_accuracy: float):
+    """C3a when every AST variant scores ``variant_accuracy`` with noise 8 against MTT's 60 +- 3."""
     ev = _evaluation(
         1,
         [_rows("Random real", 50.0), _rows("k-means real", 49.0), _rows("MTT", 60.0, 3.0)]
-        + [_rows(v, 60.5, noise=8.0) for v in VARIANTS],
+        + [_rows(v, variant_accuracy, noise=8.0) for v in VARIANTS],
     )
     claims = ClaimSet("dataset_distillation", "cpu")
     record_claims(claims, Results(_experts(1.2, 0.7), [ev], 1, "animal_shapes"))
-    c = {c.id: c for c in claims.claims}["C3a"]
+    return {c.id: c for c in claims.claims}["C3a"]
+
+
+def test_c3_failure_with_a_large_mde_is_inconclusive():
+    c = _c3a_with_noisy_variants(60.5)
     assert not c.passed and c.mde > 2.0 and c.verdict == "inconclusive"
 
 
 def test_c3_interval_below_the_papers_effect_is_not_reproduced_despite_a_large_mde():
-    ev = _evaluation(
-        1,
-        [_rows("Random real", 50.0), _rows("k-means real", 49.0), _rows("MTT", 60.0, 3.0)]
-        + [_rows(v, 45.0, noise=8.0) for v in VARIANTS],
-    )
-    claims = ClaimSet("dataset_distillation", "cpu")
-    record_claims(claims, Results(_experts(1.2, 0.7), [ev], 1, "animal_shapes"))
-    c = {c.id: c for c in claims.claims}["C3a"]
+    c = _c3a_with_noisy_variants(45.0)
     assert c.mde > 2.0 and "CI [" in c.note
     high = float(c.note.split("CI [")[1].split(",")[1].split("]")[0])
     assert high < 2.0 and c.verdict == "not reproduced"
