@@ -72,14 +72,20 @@ notebooks: setup ## re-execute the committed notebooks in place (profile cpu, cl
 	done
 	$(MAKE) --no-print-directory report
 
-# A record: notebook 04 at its powered cpu_long profile (about an hour on 2 cores), from an empty cache,
-# into notebooks/records/ with its figures and claims under figures/dataset_distillation/cpu_long/.
-record: setup ## re-execute notebook 04's powered cpu_long record (about an hour)
+# A record: a notebook at its powered cpu_long profile (the cpu recipe with the sample its claims ask
+# for), from an empty cache, into notebooks/records/ with its figures and claims under
+# figures/<paper>/cpu_long/. NB selects among the notebooks that have one (03, 04); both by default.
+RECORD_NOTEBOOKS := $(filter notebooks/03_% notebooks/04_%,$(NOTEBOOKS))
+record: setup ## re-execute the powered cpu_long records (03 about 30 min, 04 about an hour on 2 cores)
+	$(if $(RECORD_NOTEBOOKS),,$(error NB=$(NB) selects no notebook with a cpu_long record (03, 04)))
 	@mkdir -p notebooks/records
-	rm -rf build/records-cache
-	$(HEADLESS) SUPPORT_CACHE_DIR=build/records-cache $(PAPERMILL) -p PROFILE cpu_long \
-	  -p OUTPUT_DIR figures/dataset_distillation/cpu_long \
-	  notebooks/04_dataset_distillation.ipynb notebooks/records/04_dataset_distillation.cpu_long.ipynb
+	@for nb in $(RECORD_NOTEBOOKS); do \
+	  name=$$(basename $$nb .ipynb); paper=$${name#*_}; cache=build/records-cache/$$name; \
+	  echo "== $$nb (cpu_long)"; rm -rf $$cache; \
+	  $(HEADLESS) SUPPORT_CACHE_DIR=$$cache $(PAPERMILL) -p PROFILE cpu_long \
+	    -p OUTPUT_DIR figures/$$paper/cpu_long $$nb notebooks/records/$$name.cpu_long.ipynb || exit 1; \
+	done
+	$(MAKE) --no-print-directory report
 
 smoke: setup ## run the notebooks (NB) at the smoke profile into build/smoke
 	$(CHECK_NB)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from support.core.profiles import select_profile
 from support.core.validate import check_int
@@ -247,6 +247,11 @@ PROFILES = {
 }
 
 
+# The cpu profile with power (issue 23): the same setups, rates, iterations and restarts, with the
+# sample every statistical claim asks for, 10 images x 2 seeds per cell (`make record NB=03`).
+PROFILES["cpu_long"] = replace(PROFILES["cpu"], n_images=10, n_seeds=2)
+
+
 def config(profile: str = "cpu", **overrides) -> InversionConfig:
-    """The profile's :class:`InversionConfig`, with ``overrides`` applied (see ``select_profile``)."""
+    """The profile's :class:`InversionConfig` ("smoke", "cpu", "cpu_long", "paper", "paper_smoke"), with ``overrides``."""
     return select_profile(profile, PROFILES, **overrides)
