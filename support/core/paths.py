@@ -81,14 +81,14 @@ def cache_dir() -> Path:
     """On-disk cache directory.
 
     ``$SUPPORT_CACHE_DIR`` if set; else ``.cache/`` in the checkout when working
-    inside it (:func:`working_checkout`); elsewhere, ``$XDG_CACHE_HOME/support-notebooks`` (``~/.cache/...``), never
-    the install location.
+    inside it (:func:`working_checkout`); elsewhere,
+    ``$XDG_CACHE_HOME/support-notebooks`` (``~/.cache/...``), never the install location.
     """
-    root = os.environ.get("SUPPORT_CACHE_DIR", "")
+    root, checkout = os.environ.get("SUPPORT_CACHE_DIR", ""), working_checkout()
     if root:
         out = resolve(root)
-    elif working_checkout() is not None:
-        out = working_checkout() / ".cache"
+    elif checkout is not None:
+        out = checkout / ".cache"
     else:
         xdg = os.environ.get("XDG_CACHE_HOME", "") or Path.home() / ".cache"
         out = Path(xdg).expanduser() / "support-notebooks"
