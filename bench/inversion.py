@@ -37,6 +37,7 @@ MODELS = {
     "mlp (w64, 1x28x28) [cpu]": ("mlp", (1, 28, 28), dict(width=64)),
     "mlp (w64, 3x32x32) [cpu]": ("mlp", (3, 32, 32), dict(width=64)),
     "cnn (16/32, 3x16x16) [cpu]": ("cnn", (3, 16, 16), dict(channels=(16, 32))),
+    "mlp (w128, 3x16x16)": ("mlp", (3, 16, 16), dict(width=128)),
     "mlp (w512, 3x32x32) [paper]": ("mlp", (3, 32, 32), dict(width=512)),
     "mlp (w512, 1x28x28)": ("mlp", (1, 28, 28), dict(width=512)),
     "cnn (16/32/64, 3x32x32)": ("cnn", (3, 32, 32), dict(channels=(16, 32, 64))),

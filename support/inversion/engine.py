@@ -36,7 +36,9 @@ bit-identical whatever other problems share the run, a vmap run need not be.
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import operator
 from dataclasses import dataclass, field
 
 import torch
@@ -200,14 +202,19 @@ def prepare(model: nn.Module) -> nn.Module:
     return net
 
 
+def _sum(terms):
+    """``sum`` without Python's leading ``0 +`` (one operation and one autograd node fewer)."""
+    return functools.reduce(operator.add, terms)
+
+
 def _cosine_total(g, target, tnorm, x, masks, p, reg, tv):
-    dot = sum((gi * ti).sum() for gi, ti in zip(g, target))
+    dot = _sum((gi * ti).sum() for gi, ti in zip(g, target))
     # the floor keeps sqrt's derivative finite when every gradient entry is 0 (all units dropped)
-    gnorm = torch.sqrt(sum((gi * gi).sum() for gi in g) + 1e-30)
+    gnorm = torch.sqrt(_sum((gi * gi).sum() for gi in g) + 1e-30)
     rec = 1 - dot / (gnorm * tnorm + 1e-8)
     total = rec + tv * total_variation(x)
     if masks:
-        total = total + reg * sum(((1 - m.mean()) - p).abs() for m in masks)
+        total = total + reg * _sum(((1 - m.mean()) - p).abs() for m in masks)
     return total, rec
 
 
@@ -283,11 +290,28 @@ def choose_strategy(net: nn.Module, n_active: int, strategy: str = "auto") -> st
     return "vmap" if small and n_active >= VMAP_MIN_PROBLEMS else "loop"
 
 
+def _constants(s: dict, i: int) -> dict:
+    """Problem ``i``'s slices of the stacked inputs (views, made once rather than every step)."""
+    return dict(
+        target=[t[i] for t in s["target"]],
+        tnorm=s["tnorm"][i],
+        y=s["y"][i],
+        p=s["p"][i],
+        reg=s["reg"][i],
+        scales=[sc[i] for sc in s["scales"]],
+    )
+
+
 class _Gradients:
-    """Per-problem gradients of the objective for a subset of problems, by either strategy."""
+    """Per-problem gradients of the objective for the running problems, by either strategy.
+
+    A call returns ``(blocks, total, rec)``: ``blocks`` holds the image's
+    gradient, then each mask's, as lists of tensors with a leading problem
+    dimension (one per problem for the loop, one for all with vmap).
+    """
 
     def __init__(self, net, s, tv):
-        self.s, self.tv, self.net = s, tv, net
+        self.s, self.tv = s, tv
         f = objective(net)
         self.vmapped = vmap(
             grad_and_value(f, argnums=(0, 1), has_aux=True),
@@ -296,68 +320,124 @@ class _Gradients:
         self.plain = copy.deepcopy(net)  # its own parameters require grad (plain autograd loop)
         self.params = [q.requires_grad_(True) for q in self.plain.parameters()]
         self.layers = list(dropout_layers(self.plain).values())
+        self.constants = [_constants(s, i) for i in range(len(s["tnorm"]))]
 
-    def __call__(self, strategy, idx, x, masks):
-        s = self.s
+    def __call__(self, strategy, rows, ids, x, masks):
         if strategy == "vmap":
-            (gx, gm), (total, rec) = self.vmapped(
-                x,
-                tuple(masks),
-                tuple(t[idx] for t in s["scales"]),
-                tuple(t[idx] for t in s["target"]),
-                s["tnorm"][idx],
-                s["y"][idx],
-                s["p"][idx],
-                s["reg"][idx],
-                self.tv,
-            )
-            return gx, list(gm), total.detach(), rec.detach()
-        out = [self._one(int(i), x[k], [m[k] for m in masks]) for k, i in enumerate(idx)]
-        gx = torch.stack([o[0] for o in out])
-        gm = [torch.stack([o[1][j] for o in out]) for j in range(len(masks))]
-        return gx, gm, torch.stack([o[2] for o in out]), torch.stack([o[3] for o in out])
+            return self._vmap(rows, x, masks)
+        out = [self._one(i, x[k], [m[k] for m in masks]) for k, i in enumerate(ids)]
+        blocks = [[o[0][j] for o in out] for j in range(1 + len(masks))]
+        return blocks, torch.stack([o[1] for o in out]), torch.stack([o[2] for o in out])
+
+    def _vmap(self, rows, x, masks):
+        s = self.s
+        (gx, gm), (total, rec) = self.vmapped(
+            x,
+            tuple(masks),
+            tuple(t[rows] for t in s["scales"]),
+            tuple(t[rows] for t in s["target"]),
+            s["tnorm"][rows],
+            s["y"][rows],
+            s["p"][rows],
+            s["reg"][rows],
+            self.tv,
+        )
+        return [[gx], *([g] for g in gm)], total.detach(), rec.detach()
 
     def _one(self, i, x, masks):
-        s = self.s
+        c = self.constants[i]
         x = x.detach().requires_grad_(True)
         masks = [m.detach().requires_grad_(True) for m in masks]
-        for layer, m, sc in zip(self.layers, masks, s["scales"]):
-            layer.mask, layer.scale = m, sc[i]
-        ce = nn.functional.cross_entropy(self.plain(x), s["y"][i])
+        for layer, m, sc in zip(self.layers, masks, c["scales"]):
+            layer.supply(m, sc)
+        ce = nn.functional.cross_entropy(self.plain(x), c["y"])
         g = torch.autograd.grad(ce, self.params, create_graph=True)
-        target = [t[i] for t in s["target"]]
-        total, rec = _cosine_total(
-            g, target, s["tnorm"][i], x, masks, s["p"][i], s["reg"][i], self.tv
-        )
+        total, rec = _cosine_total(g, c["target"], c["tnorm"], x, masks, c["p"], c["reg"], self.tv)
         grads = torch.autograd.grad(total, [x, *masks], allow_unused=True)
         grads = [torch.zeros_like(v) if g_ is None else g_ for g_, v in zip(grads, [x, *masks])]
-        return grads[0], grads[1:], total.detach(), rec.detach()
+        return [g_[None] for g_ in grads], total.detach(), rec.detach()
+
+
+class _Packed:
+    """The images and masks of all problems in one flat buffer, block after block.
+
+    ``x`` and ``masks`` are views of the buffer with their stacked shapes, the
+    images first (laid out as a plain stacked tensor). Adam, clipping and the
+    best-iterate copy act on the whole buffer: a few operations a step rather
+    than a few per tensor. ``row[e]`` is the problem of element ``e``.
+    """
+
+    def __init__(self, x, masks):
+        blocks = [x, *masks]
+        self.shapes = [b.shape for b in blocks]
+        self.data = torch.cat([b.reshape(-1) for b in blocks])
+        self.x, self.masks = self.views(self.data)
+        self.n_x = x.numel()
+        problems = torch.arange(len(x), device=x.device)
+        self.row = torch.cat([problems.repeat_interleave(b[0].numel()) for b in blocks])
+
+    def views(self, data):
+        """``(x, masks)``: views of a buffer laid out as ``data``."""
+        sizes = [math.prod(shape) for shape in self.shapes]
+        views = [v.view(shape) for v, shape in zip(data.split(sizes), self.shapes)]
+        return views[0], views[1:]
+
+    def gradient(self, blocks, idx, everyone):
+        """A buffer holding ``blocks`` (see :class:`_Gradients`) at problems ``idx``, zeros elsewhere."""
+        if everyone:
+            return torch.cat([t.reshape(-1) for block in blocks for t in block])
+        g = torch.zeros_like(self.data)
+        gx, gm = self.views(g)
+        for view, block in zip([gx, *gm], blocks):
+            view[idx] = torch.cat(block)
+        return g
+
+    def project(self, box):
+        """Clip the images to ``box`` (if any) and the masks to [0, 1], in place.
+
+        Stopped problems are clipped again too: they were clipped when they
+        last moved, so it leaves them as they are.
+        """
+        with torch.no_grad():
+            if box is not None:
+                torch.minimum(self.x, box[1], out=self.x)
+                torch.maximum(self.x, box[0], out=self.x)
+            self.data[self.n_x :].clamp_(0, 1)
 
 
 class _Adam:
-    """Element-wise Adam (torch's update) with a step size and step count per problem."""
+    """Element-wise Adam (torch's update) on one buffer, with a step size and step count per problem."""
 
-    def __init__(self, tensors):
-        self.m = [torch.zeros_like(t) for t in tensors]
-        self.v = [torch.zeros_like(t) for t in tensors]
+    def __init__(self, data):
+        self.m, self.v = torch.zeros_like(data), torch.zeros_like(data)
 
-    def step(self, rows, tensors, grads, lr, t):
-        """Update ``tensors[k][rows]`` with ``grads[k]``; ``rows`` a slice (all, in place) or an index."""
+    def step(self, p, g, size, c2s):
+        """``p -= size * m / (sqrt(v) / c2s + eps)`` after the moment updates; ``size``, ``c2s`` per element.
+
+        A stopped problem has a zero gradient and ``size`` 0: it keeps its
+        iterate (its moments decay, but are never used again).
+        """
         b1, b2 = _BETAS
-        c1, c2 = 1 - b1**t, 1 - b2**t
-        c2s, size = c2.sqrt(), lr / c1
-        for k, (p, g) in enumerate(zip(tensors, grads)):
-            view = (-1, *([1] * (p.ndim - 1)))
-            if isinstance(rows, slice):
-                m = self.m[k].mul_(b1).add_(g, alpha=1 - b1)
-                v = self.v[k].mul_(b2).addcmul_(g, g, value=1 - b2)
-                p.sub_(size.reshape(view) * m / (v.sqrt() / c2s.reshape(view)).add_(_EPS))
-                continue
-            m = self.m[k][rows].mul_(b1).add_(g, alpha=1 - b1)
-            v = self.v[k][rows].mul_(b2).addcmul_(g, g, value=1 - b2)
-            self.m[k][rows], self.v[k][rows] = m, v
-            denom = (v.sqrt() / c2s.reshape(view)).add_(_EPS)
-            p[rows] = p[rows] - size.reshape(view) * m / denom
+        self.m.mul_(b1).add_(g, alpha=1 - b1)
+        self.v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        p.sub_(size * self.m / (self.v.sqrt() / c2s).add_(_EPS))
+
+
+def _step_sizes(lr, t, rows):
+    """Adam's ``lr / (1 - b1^t)`` and ``sqrt(1 - b2^t)`` per problem: 0 and 1 for stopped problems.
+
+    Computed on the running problems alone, as before the buffer was shared:
+    the last bit of a vectorised ``pow`` depends on the element's position.
+    """
+    b1, b2 = _BETAS
+    t = t[rows].to(lr.dtype)
+    c1, c2 = 1 - b1**t, 1 - b2**t
+    size, c2s = lr[rows] / c1, c2.sqrt()
+    if isinstance(rows, slice):
+        return size, c2s
+    full_size, full_c2s = torch.zeros_like(lr), torch.ones_like(lr)
+    full_size[rows], full_c2s[rows] = size, c2s
+    return full_size, full_c2s
 
 
 def _validate_run(net, problems, settings):
@@ -367,6 +447,13 @@ def _validate_run(net, problems, settings):
         raise ValueError("problems is empty")
     if not dropout_layers(net) and any(pr.masks0 for pr in problems):
         raise ValueError("problems carry masks but net has no MaskDropout layer (use prepare)")
+
+
+def _running(st, net, settings):
+    """``(idx, ids, rows, strategy)`` of the running problems; ``rows`` is a slice while all run."""
+    idx = torch.nonzero(st.active).flatten()
+    rows = slice(None) if len(idx) == len(st.active) else idx
+    return idx, idx.tolist(), rows, choose_strategy(net, len(idx), settings.strategy)
 
 
 def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=None) -> Result:
@@ -382,6 +469,10 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
     callback : callable, optional
         Called as ``callback(iteration)`` after each iteration (progress bars).
 
+    Returns
+    -------
+    Result
+
     Raises
     ------
     ValueError
@@ -392,52 +483,58 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
     device = next(net.parameters()).device
     layers = list(dropout_layers(net))
     s = _stack(problems, layers, device)
-    n, T = len(problems), settings.iterations
-    x, masks = s["x"].clone(), [m.clone() for m in s["masks"]]
-    adam = _Adam([x, *masks])
+    var = _Packed(s["x"], s["masks"])
+    adam = _Adam(var.data)
     grads = _Gradients(net, s, torch.tensor(settings.tv, device=device))
-    st = _State(n, T, settings, device)
-    best_x, best_m = x.clone(), [m.clone() for m in masks]
+    st = _State(len(problems), settings.iterations, settings, device)
+    best = var.data.clone()
     gen = torch.Generator(device=device).manual_seed(settings.seed)
+    resample = bool(s["resample"].any())
+    frozen = None if bool(s["learn"].all()) else s["learn"][var.row[var.n_x :]]
     box = None
     if settings.box is not None:
         box = [b.to(device).reshape(1, 1, -1, 1, 1) for b in settings.box]
-    for it in range(T):
-        idx = torch.nonzero(st.active).flatten()
-        if len(idx) == 0:
-            break
-        _resample(s, masks, idx, gen)
-        rows = slice(None) if len(idx) == n else idx  # views, not copies, while all are active
-        xi, mi = x[rows], [m[rows] for m in masks]
-        strategy = choose_strategy(net, len(idx), settings.strategy)
-        gx, gm, total, rec = grads(strategy, idx, xi, mi)
+    running = None
+    for it in range(settings.iterations):
+        if running is None:  # at the start and after a problem stopped
+            running = _running(st, net, settings)
+            if not running[1]:
+                break
+        idx, ids, rows, strategy = running
+        if resample:
+            _resample(s, var.masks, idx, gen)
+        blocks, total, rec = grads(strategy, rows, ids, var.x[rows], [m[rows] for m in var.masks])
         if not bool(torch.isfinite(total).all()):
             raise ValueError(f"non-finite loss at iteration {it}; check the target gradient")
-        improved = st.record(idx, it, total, rec)
-        sel = idx[improved]
-        if len(sel):
-            best_x[sel] = xi[improved]
-            for bm, m in zip(best_m, mi):
-                bm[sel] = m[improved]
+        total, rec = st.widen(rows, total), st.widen(rows, rec)
+        improved = st.record(it, total, rec)
+        best = torch.where(improved[var.row], var.data, best)
+        g = var.gradient(blocks, idx, isinstance(rows, slice))
         if settings.signed:
-            gx = gx.sign()
-        learn = s["learn"][idx]
-        if not bool(learn.all()):
-            gm = [g * learn.reshape(-1, *([1] * (g.ndim - 1))) for g in gm]
-        st.t[idx] += 1
-        adam.step(rows, [x, *masks], [gx, *gm], st.lr[idx], st.t[idx].to(x.dtype))
-        _project(x, masks, rows, box, settings.box is not None)
-        st.schedule(idx, it, total)
+            g[: var.n_x].sign_()
+        if frozen is not None:
+            g[var.n_x :].mul_(frozen)
+        st.t += st.active
+        size, c2s = _step_sizes(st.lr, st.t, rows)
+        adam.step(var.data, g, size[var.row], c2s[var.row])
+        var.project(box)
+        if st.schedule(it, total):
+            running = None
         if callback is not None:
             callback(it)
+    return _result(var, best, layers, st, problems)
+
+
+def _result(var, best, layers, st, problems):
+    images, masks = var.views(best)
     return Result(
-        images=best_x,
-        masks=dict(zip(layers, best_m)),
+        images=images.clone(),
+        masks={l: m.clone() for l, m in zip(layers, masks)},
         best_loss=st.best,
         best_gradient_loss=st.best_rec,
         loss=st.losses,
         gradient_loss=st.recs,
-        stopped=st.ran,
+        stopped=(~torch.isnan(st.losses)).sum(1),  # a problem's iterations are a prefix, all finite
         problems=problems,
     )
 
@@ -452,23 +549,13 @@ def _resample(s, masks, idx, gen):
         m[rows] = torch.bernoulli(keep.contiguous(), generator=gen)
 
 
-def _project(x, masks, rows, box, boxed):
-    with torch.no_grad():
-        if isinstance(rows, slice):  # all problems active: in place
-            if boxed:
-                torch.minimum(x, box[1], out=x)
-                torch.maximum(x, box[0], out=x)
-            for m in masks:
-                m.clamp_(0, 1)
-            return
-        if boxed:
-            x[rows] = torch.maximum(torch.minimum(x[rows], box[1]), box[0])
-        for m in masks:
-            m[rows] = m[rows].clamp(0, 1)
-
-
 class _State:
-    """Per-problem step sizes, plateau and early-stopping counters, best loss and history."""
+    """Per-problem step sizes, plateau and early-stopping counters, best loss and history.
+
+    Updates act on every problem; a stopped problem's loss is NaN, which
+    never improves and is never stored as best. Its step size and counters
+    may still change, but are never used again.
+    """
 
     def __init__(self, n, T, settings, device):
         self.cfg = settings
@@ -480,36 +567,52 @@ class _State:
         self.plateau_best = torch.full((n,), float("inf"), device=device)
         self.bad = torch.zeros(n, dtype=torch.long, device=device)
         self.since = torch.zeros(n, dtype=torch.long, device=device)
-        self.ran = torch.zeros(n, dtype=torch.long, device=device)
         self.losses = torch.full((n, T), float("nan"), device=device)
         self.recs = torch.full((n, T), float("nan"), device=device)
         self.steps = sorted({int(round(f * T)) for f in settings.milestones})
 
-    def record(self, idx, it, total, rec):
+    def widen(self, rows, values):
+        """``values`` of the running problems ``rows`` as a vector over all, NaN for stopped ones."""
+        if isinstance(rows, slice):
+            return values
+        out = torch.full_like(self.best, float("nan"))
+        out[rows] = values
+        return out
+
+    def record(self, it, total, rec):
         """Store the losses; return which problems improved on their best (strictly)."""
-        self.losses[idx, it], self.recs[idx, it] = total, rec
-        self.ran[idx] = it + 1
-        improved = total < self.best[idx]
-        self.best[idx] = torch.where(improved, total, self.best[idx])
-        self.best_rec[idx] = torch.where(improved, rec, self.best_rec[idx])
-        self.since[idx] = torch.where(improved, 0, self.since[idx] + 1)
+        self.losses[:, it], self.recs[:, it] = total, rec
+        improved = total < self.best
+        self.best = torch.where(improved, total, self.best)
+        self.best_rec = torch.where(improved, rec, self.best_rec)
+        self.since = torch.where(improved, 0, self.since + 1)
         return improved
 
-    def schedule(self, idx, it, total):
-        """Step sizes for the next iteration, then which problems stop."""
+    def schedule(self, it, total):
+        """Step sizes for the next iteration, then stop problems; True when one stopped."""
         cfg = self.cfg
         if cfg.schedule == "multistep":
-            self.lr[idx] = cfg.lr * 0.1 ** sum(it + 1 >= s for s in self.steps)
+            self.lr.fill_(cfg.lr * 0.1 ** sum(it + 1 >= s for s in self.steps))
         elif cfg.schedule == "plateau":
-            better = total < self.plateau_best[idx] * (1 - 1e-4)
-            self.plateau_best[idx] = torch.where(better, total, self.plateau_best[idx])
-            bad = torch.where(better, 0, self.bad[idx] + 1)
+            better = total < self.plateau_best * (1 - 1e-4)
+            self.plateau_best = torch.where(better, total, self.plateau_best)
+            bad = torch.where(better, 0, self.bad + 1)
             cut = bad > cfg.patience
-            self.lr[idx] = torch.where(cut, self.lr[idx] * cfg.factor, self.lr[idx])
-            self.bad[idx] = torch.where(cut, 0, bad)
-        stop = torch.zeros_like(idx, dtype=torch.bool)
+            self.lr = torch.where(cut, self.lr * cfg.factor, self.lr)
+            self.bad = torch.where(cut, 0, bad)
+        return self._stop()
+
+    def _stop(self):
+        cfg = self.cfg
+        if cfg.stop_patience is None and cfg.stop_loss is None:
+            return False
+        stop = torch.zeros_like(self.active)
         if cfg.stop_patience is not None:
-            stop |= self.since[idx] >= cfg.stop_patience
+            stop |= self.since >= cfg.stop_patience
         if cfg.stop_loss is not None:
-            stop |= self.best[idx] < cfg.stop_loss
-        self.active[idx[stop]] = False
+            stop |= self.best < cfg.stop_loss
+        stop &= self.active
+        if not bool(stop.any()):
+            return False
+        self.active &= ~stop
+        return True

@@ -61,6 +61,14 @@ class MaskDropout(nn.Module):
             self.last_mask = torch.ones_like(x).detach()
         return x
 
+    def supply(self, mask: torch.Tensor, scale: torch.Tensor) -> None:
+        """Set the ``mask`` and ``scale`` buffers for the next ``"mask"``-mode forward.
+
+        What ``layer.mask, layer.scale = mask, scale`` does, without
+        re-registering the buffers (a cost the attacker's loop pays every step).
+        """
+        self._buffers["mask"], self._buffers["scale"] = mask, scale
+
     def extra_repr(self) -> str:
         return f"p={self.p}, mode={self.mode}"
 
