@@ -216,12 +216,16 @@ class TreeEnsemble:
 
     def staged_margins(self, leaves: np.ndarray) -> np.ndarray:
         """Margin *before* each round, shape (n_rounds + 1, n, n_outputs); the last entry is final."""
-        n = leaves.shape[0]
-        vals = self.tree_values(leaves).reshape(n, self.n_rounds, self.n_outputs)
-        out = np.empty((self.n_rounds + 1, n, self.n_outputs))
+        n, R, K = leaves.shape[0], self.n_rounds, self.n_outputs
+        out = np.empty((R + 1, n, K))
         out[0] = self.bias
-        np.cumsum(vals.transpose(1, 0, 2), axis=0, out=out[1:])
-        out[1:] += self.bias
+        run = out[1:]
+        run[...] = self.leaf_values[self.leaf_columns(leaves).reshape(n, R, K).transpose(1, 0, 2)]
+        # a running sum round by round: the same additions as np.cumsum(axis=0), several
+        # times faster (numpy's cumsum strides along the summed axis)
+        for r in range(1, R):
+            run[r] += run[r - 1]
+        run += self.bias
         return out
 
     def raw_predict(self, X) -> np.ndarray:

@@ -86,6 +86,10 @@ class Objective:
         """Derivative of :meth:`hess` wrt its own margin (diagonal)."""
         raise NotImplementedError
 
+    def grad_hess(self, z, Y):
+        """:meth:`grad` and :meth:`hess` together, the link evaluated once where they share it."""
+        return self.grad(z, Y), self.hess(z, Y)
+
     def grad_jvp(self, z, Y, dz):
         """Change of :meth:`grad` along a margin change ``dz`` (full Jacobian)."""
         return self.hess(z, Y) / self.hess_factor * dz
@@ -150,6 +154,10 @@ class Binary(Objective):
         p = expit(z)
         return p * (1 - p)
 
+    def grad_hess(self, z, Y):
+        p = expit(z)
+        return p - Y, p * (1 - p)
+
     def third(self, z, Y):
         p = expit(z)
         return p * (1 - p) * (1 - 2 * p)
@@ -181,6 +189,10 @@ class Multiclass(Objective):
     def hess(self, z, Y):
         p = softmax(z, axis=-1)
         return self.hess_factor * p * (1 - p)
+
+    def grad_hess(self, z, Y):
+        p = softmax(z, axis=-1)
+        return p - Y, self.hess_factor * p * (1 - p)
 
     def third(self, z, Y):
         p = softmax(z, axis=-1)

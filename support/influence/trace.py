@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,17 +46,35 @@ class Trace:
         self.cols = e.leaf_columns(self.leaves)
         self.margins = e.staged_margins(self.leaves)  # (R+1, n, K)
         n, T, K = self.leaves.shape[0], e.n_trees, e.n_outputs
-        before = self.margins[:-1]
-        self.g = self._per_tree(e.loss.grad(before, self.Y))
-        self.h = self._per_tree(e.loss.hess(before, self.Y))
-        self.k = self._per_tree(e.loss.third(before, self.Y))
-        L = e.total_leaves
-        self.count = np.bincount(self.cols.ravel(), minlength=L).astype(np.float64)
-        self.G = np.bincount(self.cols.ravel(), weights=self.g.ravel(), minlength=L)
-        self.H = np.bincount(self.cols.ravel(), weights=self.h.ravel(), minlength=L)
-        denom = self.H + e.l2
-        self.v = np.divide(-self.G, denom, out=np.zeros(L), where=denom > 0)
+        g, h = e.loss.grad_hess(self.margins[:-1], self.Y)
+        self.g, self.h = self._per_tree(g), self._per_tree(h)
+        self.H = np.bincount(self.cols.ravel(), weights=self.h.ravel(), minlength=e.total_leaves)
         self.n, self.T, self.K = n, T, K
+
+    # the rest is computed on first use: BoostIn needs none of it
+    @cached_property
+    def k(self) -> np.ndarray:
+        """Third derivative of the loss per example and tree, shape (n, T)."""
+        return self._per_tree(self.loss.third(self.margins[:-1], self.Y))
+
+    @cached_property
+    def count(self) -> np.ndarray:
+        """Training examples per leaf, shape (total_leaves,)."""
+        return np.bincount(self.cols.ravel(), minlength=self.ensemble.total_leaves).astype(
+            np.float64
+        )
+
+    @cached_property
+    def G(self) -> np.ndarray:
+        """Gradient sum per leaf, shape (total_leaves,)."""
+        L = self.ensemble.total_leaves
+        return np.bincount(self.cols.ravel(), weights=self.g.ravel(), minlength=L)
+
+    @cached_property
+    def v(self) -> np.ndarray:
+        """Unscaled Newton leaf values ``-G / (H + lambda)`` (0 where the denominator is 0)."""
+        denom = self.H + self.ensemble.l2
+        return np.divide(-self.G, denom, out=np.zeros(len(denom)), where=denom > 0)
 
     def _per_tree(self, a: np.ndarray) -> np.ndarray:
         """(R, n, K) -> (n, T) with tree j = r * K + c."""

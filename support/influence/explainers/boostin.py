@@ -45,9 +45,15 @@ class BoostIn(Explainer):
     def _fit(self):
         tr, e = self.trace_, self.ensemble_
         v = tr.v if self.leaf_value == "newton" else e.leaf_values
-        vi = v[tr.cols]
-        denom = (tr.H + e.l2)[tr.cols]
-        self.D_ = e.learning_rate * (tr.g + vi * tr.h) / np.where(denom > 0, denom, np.inf)
+        denom = tr.H + e.l2
+        denom = np.where(denom > 0, denom, np.inf)
+        # D = lr * (g + v h) / denom, in place over the (n, T) arrays
+        D = v[tr.cols]
+        D *= tr.h
+        D += tr.g
+        D *= e.learning_rate
+        D /= denom[tr.cols]
+        self.D_ = D
 
     def _local(self, X, y):
         cols_te, g_te, _, _ = self._test_grad(X, y, per_iteration=True)

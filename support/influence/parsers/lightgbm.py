@@ -84,7 +84,7 @@ def parse_lightgbm(model) -> TreeEnsemble:
     params = _params(text)
     _check(params, objective)
     k = int(header["num_tree_per_iteration"])
-    native = [_native_tree(b) for b in blocks]
+    native = _native_trees(blocks)
     orders = [_preorder(t) for t in native]
     trees = [_tree(t, o) for t, o in zip(native, orders)]
     leaf_orders = [_leaves_of(o) for o in orders]
@@ -95,7 +95,7 @@ def parse_lightgbm(model) -> TreeEnsemble:
         # tree j < k also holds the init score: at the init score the root gradient sum is 0,
         # so sum_l (H_l + l2) * stored_l = init * sum_l (H_l + l2) recovers it exactly.
         for j in range(k):
-            bias[j] = _init_score(j, trees[j], native[j]["leaf_weight"][leaf_orders[j]] + l2)
+            bias[j] = _init_score(j, trees[j], _leaf_weights(native[j])[leaf_orders[j]] + l2)
             t = trees[j]
             t.leaf_value = np.where(t.left < 0, t.leaf_value - bias[j], 0.0)
     return TreeEnsemble(
@@ -152,22 +152,49 @@ def _fields(block: str) -> dict:
     return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
 
 
-_INT = ("split_feature", "decision_type", "left_child", "right_child")
-_FLOAT = ("threshold", "leaf_value", "leaf_weight")
+_SPLIT_FIELDS = {"split_feature": np.int64, "decision_type": np.int64, "threshold": np.float64}
+_CHILD_FIELDS = ("left_child", "right_child")
 
 
-def _native_tree(block: str) -> dict:
-    """One tree's arrays in LightGBM's own numbering (children ``~leaf`` for leaves)."""
-    fields = _fields(block)
-    n_leaves = int(fields["num_leaves"])
-    tree = {key: np.array(fields[key].split(), dtype=np.int64) for key in _INT}
-    tree.update({key: np.array(fields[key].split(), dtype=np.float64) for key in _FLOAT})
-    if n_leaves == 1:  # a one-leaf tree's text has no leaf weight
-        tree["leaf_weight"] = np.zeros(1)
-    _check_splits(tree["decision_type"])
+def _native_trees(blocks: list[str]) -> list[dict]:
+    """Each tree's arrays in LightGBM's own numbering (children ``~leaf`` for leaves).
+
+    Every field is converted for all trees at once: number parsing dominates,
+    and one call per field is several times faster than one per tree.
+    """
+    fields = [_fields(b) for b in blocks]
+    n_leaves = np.array([int(f["num_leaves"]) for f in fields])
+    n_split = n_leaves - 1
+    columns = {key: _numbers(fields, key, dtype, n_split) for key, dtype in _SPLIT_FIELDS.items()}
+    columns.update({key: _numbers(fields, key, np.int64, n_split) for key in _CHILD_FIELDS})
+    columns["leaf_value"] = _numbers(fields, "leaf_value", np.float64, n_leaves)
+    _check_splits(columns["decision_type"])
     # dump_model() writes thresholds through AvoidInf; keep the same numbers
-    tree["threshold"] = np.clip(np.nan_to_num(tree["threshold"], nan=0.0), -1e300, 1e300)
-    return tree
+    thr = columns["threshold"]
+    columns["threshold"] = np.clip(np.nan_to_num(thr, nan=0.0), -1e300, 1e300)
+    edges = {key: np.cumsum(n_split if key != "leaf_value" else n_leaves)[:-1] for key in columns}
+    parts = {key: np.split(columns[key], edges[key]) for key in columns}
+    return [
+        {key: parts[key][t] for key in parts} | {"fields": fields[t]} for t in range(len(blocks))
+    ]
+
+
+def _numbers(fields: list[dict], key: str, dtype, counts: np.ndarray) -> np.ndarray:
+    """Field ``key`` of every tree, parsed and concatenated; its length is checked against ``counts``."""
+    text = " ".join(f[key] for f in fields if f[key])
+    out = np.fromstring(text, dtype=dtype, sep=" ") if text else np.zeros(0, dtype)
+    if len(out) != counts.sum():
+        raise ValueError(
+            f"LightGBM model string: field {key!r} holds {len(out)} numbers over all trees, "
+            f"expected {counts.sum()}"
+        )
+    return out
+
+
+def _leaf_weights(tree: dict) -> np.ndarray:
+    """LightGBM's leaf weights (Hessian sums) of one tree; a one-leaf tree's text has none."""
+    text = tree["fields"]["leaf_weight"]
+    return np.array(text.split(), dtype=np.float64) if text else np.zeros(1)
 
 
 def _check_splits(decision_type: np.ndarray) -> None:
@@ -232,11 +259,11 @@ def _native_apply(booster, orders):
     to_ours = np.zeros((T, width), dtype=np.int64)
     for t, order in enumerate(orders):
         to_ours[t, order] = np.arange(len(order))
-    trees = np.arange(T)[None, :]
+    to_ours = to_ours.ravel()
+    row_start = np.arange(T) * width  # tree t's entries in the flattened table
 
     def apply(X):
         native = booster.predict(X, pred_leaf=True)
-        native = np.asarray(native, dtype=np.int64).reshape(len(X), -1)
-        return to_ours[trees, native[:, :T]]
+        return to_ours[np.asarray(native).reshape(len(X), -1)[:, :T] + row_start]
 
     return apply
