@@ -138,3 +138,16 @@ def test_blocked_cpu_path_equals_forward_adjoint_path():
     r = prob.residual(E)
     np.testing.assert_allclose(S.numpy(), prob.adjoint(r).numpy(), rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(res.numpy(), r.norm(dim=-1).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("runs", [1, 3])
+def test_blocked_cpu_path_over_several_blocks_matches_numpy(runs):
+    # n² = 400 > 2m: A path; 65_536 // 400 = 163 rows a block, so m = 190 ends with a partial block
+    prob = make_problem(20, 2, 190, n_problems=2, seed=7)
+    assert prob.gram is None
+    E = torch.randn(2, runs, 20, 20, dtype=torch.float64)
+    S, res = prob.gradient_matrix(E)
+    A, flat = prob.A.numpy(), E.reshape(2, runs, -1).numpy()
+    r = flat @ A.transpose(0, 2, 1)
+    np.testing.assert_allclose(S.reshape(2, runs, -1).numpy(), r @ A, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(res.numpy(), np.linalg.norm(r, axis=-1), rtol=1e-12)
