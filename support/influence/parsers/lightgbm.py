@@ -84,9 +84,9 @@ def parse_lightgbm(model) -> TreeEnsemble:
     params = _params(text)
     _check(params, objective)
     k = int(header["num_tree_per_iteration"])
-    native = _native_trees(blocks)
-    orders = [_preorder(t) for t in native]
-    trees = [_tree(t, o) for t, o in zip(native, orders)]
+    native = _Native(blocks)
+    orders = [_preorder(left, right) for left, right in native.children()]
+    trees = _trees(native, orders)
     leaf_orders = [_leaves_of(o) for o in orders]
     lr = float(params["learning_rate"])
     l2 = float(params.get("lambda_l2", "0"))
@@ -95,7 +95,7 @@ def parse_lightgbm(model) -> TreeEnsemble:
         # tree j < k also holds the init score: at the init score the root gradient sum is 0,
         # so sum_l (H_l + l2) * stored_l = init * sum_l (H_l + l2) recovers it exactly.
         for j in range(k):
-            bias[j] = _init_score(j, trees[j], _leaf_weights(native[j])[leaf_orders[j]] + l2)
+            bias[j] = _init_score(j, trees[j], native.leaf_weights(j)[leaf_orders[j]] + l2)
             t = trees[j]
             t.leaf_value = np.where(t.left < 0, t.leaf_value - bias[j], 0.0)
     return TreeEnsemble(
@@ -152,31 +152,45 @@ def _fields(block: str) -> dict:
     return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
 
 
-_SPLIT_FIELDS = {"split_feature": np.int64, "decision_type": np.int64, "threshold": np.float64}
-_CHILD_FIELDS = ("left_child", "right_child")
+_SPLIT_FIELDS = {
+    "split_feature": np.int64,
+    "decision_type": np.int64,
+    "threshold": np.float64,
+    "left_child": np.int64,
+    "right_child": np.int64,
+}
 
 
-def _native_trees(blocks: list[str]) -> list[dict]:
-    """Each tree's arrays in LightGBM's own numbering (children ``~leaf`` for leaves).
+class _Native:
+    """Every tree's arrays in LightGBM's numbering, concatenated over trees.
 
-    Every field is converted for all trees at once: number parsing dominates,
-    and one call per field is several times faster than one per tree.
+    Split fields hold ``num_leaves - 1`` entries per tree, ``leaf_value``
+    ``num_leaves``; a child ``c < 0`` is leaf ``~c``. Each field is parsed
+    for all trees in one call: number parsing dominates, and one call per
+    field is several times faster than one per tree.
     """
-    fields = [_fields(b) for b in blocks]
-    n_leaves = np.array([int(f["num_leaves"]) for f in fields])
-    n_split = n_leaves - 1
-    columns = {key: _numbers(fields, key, dtype, n_split) for key, dtype in _SPLIT_FIELDS.items()}
-    columns.update({key: _numbers(fields, key, np.int64, n_split) for key in _CHILD_FIELDS})
-    columns["leaf_value"] = _numbers(fields, "leaf_value", np.float64, n_leaves)
-    _check_splits(columns["decision_type"])
-    # dump_model() writes thresholds through AvoidInf; keep the same numbers
-    thr = columns["threshold"]
-    columns["threshold"] = np.clip(np.nan_to_num(thr, nan=0.0), -1e300, 1e300)
-    edges = {key: np.cumsum(n_split if key != "leaf_value" else n_leaves)[:-1] for key in columns}
-    parts = {key: np.split(columns[key], edges[key]) for key in columns}
-    return [
-        {key: parts[key][t] for key in parts} | {"fields": fields[t]} for t in range(len(blocks))
-    ]
+
+    def __init__(self, blocks: list[str]):
+        self.fields = [_fields(b) for b in blocks]
+        self.n_leaves = np.array([int(f["num_leaves"]) for f in self.fields], dtype=np.int64)
+        self.n_split = self.n_leaves - 1
+        for key, dtype in _SPLIT_FIELDS.items():
+            setattr(self, key, _numbers(self.fields, key, dtype, self.n_split))
+        self.leaf_value = _numbers(self.fields, "leaf_value", np.float64, self.n_leaves)
+        _check_splits(self.decision_type)
+        # dump_model() writes thresholds through AvoidInf; keep the same numbers
+        self.threshold = np.clip(np.nan_to_num(self.threshold, nan=0.0), -1e300, 1e300)
+
+    def children(self) -> list[tuple[list, list]]:
+        """Each tree's left and right child lists."""
+        left, right = self.left_child.tolist(), self.right_child.tolist()
+        ends = np.cumsum(self.n_split).tolist()
+        return [(left[e - n : e], right[e - n : e]) for e, n in zip(ends, self.n_split.tolist())]
+
+    def leaf_weights(self, t: int) -> np.ndarray:
+        """Tree ``t``'s leaf weights (Hessian sums); a one-leaf tree's text has none."""
+        text = self.fields[t]["leaf_weight"]
+        return np.array(text.split(), dtype=np.float64) if text else np.zeros(1)
 
 
 def _numbers(fields: list[dict], key: str, dtype, counts: np.ndarray) -> np.ndarray:
@@ -191,12 +205,6 @@ def _numbers(fields: list[dict], key: str, dtype, counts: np.ndarray) -> np.ndar
     return out
 
 
-def _leaf_weights(tree: dict) -> np.ndarray:
-    """LightGBM's leaf weights (Hessian sums) of one tree; a one-leaf tree's text has none."""
-    text = tree["fields"]["leaf_weight"]
-    return np.array(text.split(), dtype=np.float64) if text else np.zeros(1)
-
-
 def _check_splits(decision_type: np.ndarray) -> None:
     """Refuse categorical splits (bit 0) and zero-as-missing (bits 2-3 == 1)."""
     if (decision_type & 1).any():
@@ -205,9 +213,8 @@ def _check_splits(decision_type: np.ndarray) -> None:
         raise UnsupportedModelError("LightGBM zero_as_missing is unsupported")
 
 
-def _preorder(tree: dict) -> list[int]:
+def _preorder(left: list, right: list) -> list[int]:
     """LightGBM node codes (split index, or ``~leaf``) in depth-first, left-first order."""
-    left, right = tree["left_child"].tolist(), tree["right_child"].tolist()
     if not left:  # a one-leaf tree
         return [~0]
     out, stack = [], [0]
@@ -220,33 +227,50 @@ def _preorder(tree: dict) -> list[int]:
     return out
 
 
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """``0..c-1`` for each count ``c``, concatenated."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _trees(native: _Native, orders: list[list[int]]) -> list[Tree]:
+    """Flat node arrays per tree in depth-first order (our numbering), built for all trees at once.
+
+    Every node gets a slot in one array over the ensemble: tree t's split s
+    at ``start[t] + s``, its leaf l at ``start[t] + n_split[t] + l``.
+    """
+    n_split, n_leaves = native.n_split, native.n_leaves
+    n_nodes = n_split + n_leaves
+    start = np.cumsum(n_nodes) - n_nodes
+    trees = np.arange(len(n_nodes))
+
+    def slot(code, tree):
+        return start[tree] + np.where(code >= 0, code, n_split[tree] + ~code)
+
+    split_slot = np.repeat(start, n_split) + _ranges(n_split)
+    leaf_slot = np.repeat(start + n_split, n_leaves) + _ranges(n_leaves)
+    node = slot(np.concatenate(orders), np.repeat(trees, n_nodes))  # slot at each of our positions
+    position = np.empty(len(node), dtype=np.int64)  # our position within the tree, by slot
+    position[node] = _ranges(n_nodes)
+    split_tree = np.repeat(trees, n_split)
+
+    def scatter(values, where, fill, dtype):
+        out = np.full(len(node), fill, dtype=dtype)
+        out[where] = values
+        return out[node]
+
+    arrays = [
+        scatter(native.split_feature, split_slot, -1, np.int64),
+        scatter(native.threshold, split_slot, 0.0, np.float64),
+        scatter(position[slot(native.left_child, split_tree)], split_slot, -1, np.int64),
+        scatter(position[slot(native.right_child, split_tree)], split_slot, -1, np.int64),
+        scatter(native.leaf_value, leaf_slot, 0.0, np.float64),
+    ]
+    return [Tree(*parts) for parts in zip(*(np.split(a, start[1:]) for a in arrays))]
+
+
 def _leaves_of(order: list[int]) -> np.ndarray:
     """LightGBM's leaf index of each leaf in our depth-first, left-first order."""
     return np.array([~c for c in order if c < 0], dtype=np.int64)
-
-
-def _tree(tree: dict, order: list[int]) -> Tree:
-    """Flat node arrays in depth-first order (our numbering) from LightGBM's arrays."""
-    n_split = len(tree["left_child"])
-    n_leaf = len(order) - n_split
-    code = np.asarray(order, dtype=np.int64)
-    # one index over splits then leaves (split s -> s, leaf l -> n_split + l), in our order
-    node = np.where(code >= 0, code, n_split + ~code)
-    position = np.empty(len(code), dtype=np.int64)
-    position[node] = np.arange(len(code))
-    no_child = np.full(n_leaf, -1, dtype=np.int64)
-
-    def child(side: str) -> np.ndarray:
-        c = tree[side]
-        return np.concatenate([position[np.where(c >= 0, c, n_split + ~c)], no_child])
-
-    return Tree(
-        np.concatenate([tree["split_feature"], no_child])[node],
-        np.concatenate([tree["threshold"], np.zeros(n_leaf)])[node],
-        child("left_child")[node],
-        child("right_child")[node],
-        np.concatenate([np.zeros(n_split), tree["leaf_value"]])[node],
-    )
 
 
 def _native_apply(booster, orders):
