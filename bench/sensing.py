@@ -19,10 +19,12 @@ rows can serve the forward product and then, still in cache, its share
 The script times a whole iteration of ``descend`` (with the operator kernel
 the package picks on this device) and, for the kernel alone, NumPy's blocked
 one-pass product against torch's two batched products; the package uses the
-faster on CPU. It also prints the kernel's own ratio to the compute bound of
-its multiply-adds and the rest of the iteration (ms/iter minus the kernel):
-the factor products, norms and updates, which are torch calls on small
-tensors. Every time is the best of several interleaved repeats, so a
+faster on CPU. It also prints the kernel's own ratio to the compute bound
+of its multiply-adds and the rest of the iteration (ms/iter minus the
+kernel): the factor products, norms and updates, torch calls on small
+tensors. The GEMM rate is measured before and after every shape and the
+best is used, since a rate taken while a neighbour holds the core would
+flatter the ratios. Every time is the best of several interleaved repeats, so a
 shared machine's noise inflates the ratios rather than flattering them.
 
 Usage: python bench/sensing.py [--device cpu|cuda] [--threads N] [--repeats R]
@@ -123,6 +125,35 @@ def time_kernels(n, m, P, R, device, repeats) -> dict[str, float]:
     return out
 
 
+def measure(shape, device, repeats) -> dict:
+    """Timings of one shape: iteration, kernels, read bandwidth and a fresh GEMM rate."""
+    label, n, m, P, R, k = shape
+    N = n * n
+    return dict(
+        bandwidth=read_bandwidth(8 * P * (N * N if N <= 2 * m else m * N), device, repeats),
+        sec=time_iteration(n, m, P, R, k, device, repeats),
+        kernels=time_kernels(n, m, P, R, device, repeats),
+        gemm=gemm_rate(device, repeats),
+    )
+
+
+def report(shape, timing: dict, gemm: float) -> str:
+    """One table row: roofline parts, ms/iter and ratio, kernel times, the rest of the iteration."""
+    label, n, m, P, R, k = shape
+    N, sec, kernels = n * n, timing["sec"], timing["kernels"]
+    compute, memory, path = roofline(n, m, P, R, k, gemm, timing["bandwidth"])
+    bound = max(compute, memory)
+    kern = " / ".join(f"{v * 1e3:.2f}" for v in kernels.values())
+    kernel_bound = P * R * (N * N if N <= 2 * m else 2 * m * N) / gemm
+    return (
+        f"{label:<19} {n:>3} {m:>5} {P * R:>5} {path:<12} {compute * 1e3:>7.2f} "
+        f"{memory * 1e3:>7.2f} {bound * 1e3:>8.2f} {sec * 1e3:>8.2f} {sec / bound:>5.2f}  "
+        f"{kern} ms (read {timing['bandwidth'] / 1e9:.1f} GB/s), "
+        f"kernel {kernels['package'] / kernel_bound:.2f}x, "
+        f"rest {(sec - kernels['package']) * 1e3:.2f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
@@ -132,27 +163,18 @@ def main() -> None:
     device = select_device(args.device)
     threads = limit_threads(args.threads)
     gemm = gemm_rate(device, args.repeats)
+    timings = [measure(shape, device, args.repeats) for shape in SHAPES]
+    # a GEMM rate measured while a neighbour holds the core would raise the compute
+    # bound and flatter every ratio: the bound uses the best rate seen in the run
+    gemm = max([gemm] + [t["gemm"] for t in timings])
     print(f"device {device}, threads {threads}, float64 GEMM {gemm / 1e9:.2f} G multiply-adds/s")
     header = f"{'shape':<19} {'n':>3} {'m':>5} {'P×R':>5} {'path':<12}"
     print(
         header + " compute  memory roofline  ms/iter ratio  kernel: package / torch 2-pass,"
         " package vs its compute bound, rest of the iteration"
     )
-    for label, n, m, P, R, k in SHAPES:
-        N = n * n
-        bandwidth = read_bandwidth(8 * P * (N * N if N <= 2 * m else m * N), device, args.repeats)
-        compute, memory, path = roofline(n, m, P, R, k, gemm, bandwidth)
-        bound = max(compute, memory)
-        sec = time_iteration(n, m, P, R, k, device, args.repeats)
-        kernels = time_kernels(n, m, P, R, device, args.repeats)
-        kern = " / ".join(f"{v * 1e3:.2f}" for v in kernels.values())
-        kernel_bound = P * R * (N * N if N <= 2 * m else 2 * m * N) / gemm
-        print(
-            f"{label:<19} {n:>3} {m:>5} {P * R:>5} {path:<12} {compute * 1e3:>7.2f} "
-            f"{memory * 1e3:>7.2f} {bound * 1e3:>8.2f} {sec * 1e3:>8.2f} {sec / bound:>5.2f}  "
-            f"{kern} ms (read {bandwidth / 1e9:.1f} GB/s), "
-            f"kernel {kernels['package'] / kernel_bound:.2f}x, rest {(sec - kernels['package']) * 1e3:.2f} ms"
-        )
+    for shape, timing in zip(SHAPES, timings):
+        print(report(shape, timing, gemm))
 
 
 if __name__ == "__main__":
