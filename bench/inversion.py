@@ -4,13 +4,26 @@ The reference implementation (dAI-SY-Group/DropoutInversionAttack) is not
 installable here; its inner loop is plain autograd, one problem at a time
 (forward, ``autograd.grad(create_graph=True)``, cosine loss + TV + mask prior,
 backward, signed Adam, clipping, ``ReduceLROnPlateau``, a copy of the best iterate).
-``reference_loop`` re-creates that loop on the same model so both are timed on
-the same inputs. Ours picks its strategy per size (``engine.choose_strategy``:
-a loop for one problem or a large model, one ``vmap`` over several small
-problems). Printed: both ratios (ours / loop) for one problem and for N.
+``reference_loop`` re-creates that loop on the same model. Ours picks its
+strategy per size (``engine.choose_strategy``: a loop for one problem or a
+large model, one ``vmap`` over several small problems).
+
+How each side is timed: both solve the same seeded problems (same model,
+target gradient, start image and masks), run one warm-up step first and are
+timed over the same ``--iters`` iterations (ours: between the callbacks of
+iterations 0 and ``iters``; the loop: ``iters`` calls of its step), on
+``--threads`` threads. ``--repeats`` rounds alternate the sides (ours, loop,
+ours, loop...); the best round of each side is kept, as a shared machine's load
+only ever slows a round down. Printed per case: problem-iterations per second
+and microseconds per iteration of each side, and
+
+    ratio = ours / loop (problem-iterations per second) = loop time / our time,
+
+so a ratio of at least 1 means ours is no slower. ``--problems 1`` times one
+problem only (the batch-1 targets: ``--models "w128;w512, 3x32"``).
 
 Usage: .venv/bin/python bench/inversion.py [--device cpu|cuda] [--iters 10] [--problems 16]
-       [--repeats 3] [--models "cpu;paper"]
+       [--repeats 3] [--threads 1] [--models "cpu;paper"]
 """
 
 from __future__ import annotations
@@ -47,6 +60,7 @@ MODELS = {
 
 
 def _problems(model, shape, n, device, p):
+    torch.manual_seed(0)  # both sides solve the same problems
     x = torch.randn(1, *shape, device=device)
     upd = client_update(model, x, torch.tensor([1], device=device), seed=0)
     net = prepare(model)
@@ -141,40 +155,52 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
+def best_rates(model, shape, sizes, iters, device, repeats):
+    """Best problem-iterations per second of each side for each problem count, rounds interleaved."""
+    best: dict = {}
+    for _ in range(repeats):  # a shared machine's load only slows a round down: keep the best
+        for k in sizes:
+            rate, strategy = ours(model, shape, k, iters, device)
+            best[("ours", k)] = max(best.get(("ours", k), 0.0), rate)
+            best[("strategy", k)] = strategy
+            rate = reference_loop(model, shape, k, iters, device)
+            best[("loop", k)] = max(best.get(("loop", k), 0.0), rate)
+    return best
+
+
+def _columns(best, k):
+    o, r = best[("ours", k)], best[("loop", k)]
+    return f"{o:9.1f} {r:9.1f} {1e6 / o:9.0f} {1e6 / r:9.0f} {o / r:8.2f}x"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--iters", type=int, default=10)
-    ap.add_argument("--problems", type=int, default=16)
+    ap.add_argument("--problems", type=int, default=16, help="N; 1 times one problem only")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repeats; the best is kept")
     ap.add_argument("--models", default="", help="';'-separated substrings of the model labels")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    n = args.problems
+    sizes = sorted({1, args.problems})
     print(
         f"device {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
-        f"DIA problems (batch size 1, p=0.25), {args.iters} iterations; problem-iterations per second"
+        f"DIA problems (batch size 1, p=0.25), {args.iters} iterations, best of {args.repeats} "
+        "interleaved rounds; /s = problem-iterations per second, us = microseconds per "
+        "problem-iteration, ratio = ours / loop per second (>= 1: ours no slower)"
     )
-    print(
-        f"{'model':28s} {'ours 1':>8s} {'loop 1':>8s} {'ratio 1':>8s} "
-        f"{'ours ' + str(n):>9s} {'loop ' + str(n):>9s} {'ratio ' + str(n):>9s}  strategy (1 / {n})"
-    )
+    names = ("ours/s", "loop/s", "ours us", "loop us", "ratio")
+    head = "   ".join(" ".join(f"{h + ' ' + str(k):>9s}" for h in names) for k in sizes)
+    print(f"{'model':28s} {head}  strategy")
     wanted = [w for w in args.models.split(";") if w]
     for label, (arch, shape, kw) in MODELS.items():
         if wanted and not any(w in label for w in wanted):
             continue
         model = build_model(arch, shape, p=0.25, seed=0, **kw).to(args.device)
-        one, ref1, many, refn = (0.0,) * 4
-        for _ in range(args.repeats):  # interleaved; best of each (a shared machine's load varies)
-            (r1, s1), (rn, sn) = (ours(model, shape, k, args.iters, args.device) for k in (1, n))
-            one, many = max(one, r1), max(many, rn)
-            ref1 = max(ref1, reference_loop(model, shape, 1, args.iters, args.device))
-            refn = max(refn, reference_loop(model, shape, n, args.iters, args.device))
-        print(
-            f"{label:28s} {one:8.1f} {ref1:8.1f} {one / ref1:7.2f}x "
-            f"{many:9.1f} {refn:9.1f} {many / refn:8.2f}x  {s1} / {sn}"
-        )
+        best = best_rates(model, shape, sizes, args.iters, args.device, args.repeats)
+        cols = "   ".join(_columns(best, k) for k in sizes)
+        print(f"{label:28s} {cols}  {' / '.join(best[('strategy', k)] for k in sizes)}")
 
 
 if __name__ == "__main__":

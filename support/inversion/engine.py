@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.func import functional_call, grad, grad_and_value, vmap
 
 from ..core.validate import check_int
@@ -207,10 +208,44 @@ def _sum(terms):
     return functools.reduce(operator.add, terms)
 
 
-def _cosine_total(g, target, tnorm, x, masks, p, reg, tv):
-    dot = _sum((gi * ti).sum() for gi, ti in zip(g, target))
+def _products(g, target):
+    """``(sum_i <g_i, t_i>, sum_i <g_i, g_i>)`` in plain operations (any ``torch.func`` transform traces them)."""
+    return _sum((gi * ti).sum() for gi, ti in zip(g, target)), _sum((gi * gi).sum() for gi in g)
+
+
+class _FusedProducts(torch.autograd.Function):
+    """:func:`_products` with the same bits and a lighter backward (the loop strategy).
+
+    Autograd's backward of those sums makes three products per parameter
+    tensor and two sums of them, each a fresh parameter-sized allocation (page
+    faults on a large model). This one writes into ``scratch``, two buffers
+    per parameter, and returns ``gdot * t_i + 2 (gsq * g_i)``, adding in
+    autograd's order. The returned buffers are overwritten by the next call:
+    they are each ``g_i``'s only gradient, consumed within the backward pass.
+    """
+
+    @staticmethod
+    def forward(ctx, scratch, target, *g):
+        dot = _sum(torch.mul(gi, ti, out=s[0]).sum() for gi, ti, s in zip(g, target, scratch))
+        sq = _sum(torch.mul(gi, gi, out=s[0]).sum() for gi, s in zip(g, scratch))
+        ctx.save_for_backward(*g)
+        ctx.scratch, ctx.target = scratch, target
+        return dot, sq
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, gdot, gsq):
+        gsq2 = 2 * gsq  # 2 (gsq * g_i) == (2 gsq) * g_i exactly: a power of two
+        out = []
+        for gi, ti, (a, b) in zip(ctx.saved_tensors, ctx.target, ctx.scratch):
+            out.append(torch.mul(ti, gdot, out=b).add_(torch.mul(gi, gsq2, out=a)))
+        return None, None, *out
+
+
+def _cosine_total(g, target, tnorm, x, masks, p, reg, tv, products=_products):
+    dot, sq = products(g, target)
     # the floor keeps sqrt's derivative finite when every gradient entry is 0 (all units dropped)
-    gnorm = torch.sqrt(_sum((gi * gi).sum() for gi in g) + 1e-30)
+    gnorm = torch.sqrt(sq + 1e-30)
     rec = 1 - dot / (gnorm * tnorm + 1e-8)
     total = rec + tv * total_variation(x)
     if masks:
@@ -310,8 +345,8 @@ class _Gradients:
     dimension (one per problem for the loop, one for all with vmap).
     """
 
-    def __init__(self, net, s, tv):
-        self.s, self.tv = s, tv
+    def __init__(self, net, s, tv, var):
+        self.s, self.tv, self.var = s, tv, var
         f = objective(net)
         self.vmapped = vmap(
             grad_and_value(f, argnums=(0, 1), has_aux=True),
@@ -319,21 +354,38 @@ class _Gradients:
         )
         self.plain = copy.deepcopy(net)  # its own parameters require grad (plain autograd loop)
         self.params = [q.requires_grad_(True) for q in self.plain.parameters()]
+        self.scratch = [(torch.empty_like(q), torch.empty_like(q)) for q in self.params]
         self.layers = list(dropout_layers(self.plain).values())
         self.constants = [_constants(s, i) for i in range(len(s["tnorm"]))]
+        # problem i's image and masks: views of the live buffer, which is updated in place
+        self.views = [(var.x[i], [m[i] for m in var.masks]) for i in range(len(var.x))]
 
-    def __call__(self, strategy, rows, ids, x, masks):
+    def __call__(self, strategy, rows, ids):
         if strategy == "vmap":
-            return self._vmap(rows, x, masks)
-        out = [self._one(i, x[k], [m[k] for m in masks]) for k, i in enumerate(ids)]
-        blocks = [[o[0][j] for o in out] for j in range(1 + len(masks))]
+            return self._vmap(rows)
+        out = [self._one(i, *inputs) for i, inputs in zip(ids, self._inputs(rows))]
+        blocks = [[o[0][j] for o in out] for j in range(1 + len(self.var.masks))]
         return blocks, torch.stack([o[1] for o in out]), torch.stack([o[2] for o in out])
 
-    def _vmap(self, rows, x, masks):
-        s = self.s
+    def _products(self, g, target):
+        return _FusedProducts.apply(self.scratch, target, *g)
+
+    def _inputs(self, rows):
+        """Each running problem's ``(x, masks)``: views while all run, else compacted copies.
+
+        The copies are what the loop has always read once a problem stopped:
+        the model's products can round differently at another memory alignment.
+        """
+        if isinstance(rows, slice):
+            return self.views
+        x, masks = self.var.x[rows], [m[rows] for m in self.var.masks]
+        return [(x[k], [m[k] for m in masks]) for k in range(len(x))]
+
+    def _vmap(self, rows):
+        s, var = self.s, self.var
         (gx, gm), (total, rec) = self.vmapped(
-            x,
-            tuple(masks),
+            var.x[rows],
+            tuple(m[rows] for m in var.masks),
             tuple(t[rows] for t in s["scales"]),
             tuple(t[rows] for t in s["target"]),
             s["tnorm"][rows],
@@ -352,7 +404,9 @@ class _Gradients:
             layer.supply(m, sc)
         ce = nn.functional.cross_entropy(self.plain(x), c["y"])
         g = torch.autograd.grad(ce, self.params, create_graph=True)
-        total, rec = _cosine_total(g, c["target"], c["tnorm"], x, masks, c["p"], c["reg"], self.tv)
+        total, rec = _cosine_total(
+            g, c["target"], c["tnorm"], x, masks, c["p"], c["reg"], self.tv, self._products
+        )
         grads = torch.autograd.grad(total, [x, *masks], allow_unused=True)
         grads = [torch.zeros_like(v) if g_ is None else g_ for g_, v in zip(grads, [x, *masks])]
         return [g_[None] for g_ in grads], total.detach(), rec.detach()
@@ -373,8 +427,13 @@ class _Packed:
         self.data = torch.cat([b.reshape(-1) for b in blocks])
         self.x, self.masks = self.views(self.data)
         self.n_x = x.numel()
+        self.mask_data = self.data[self.n_x :]
         problems = torch.arange(len(x), device=x.device)
         self.row = torch.cat([problems.repeat_interleave(b[0].numel()) for b in blocks])
+
+    def per_element(self, values):
+        """Per-problem ``values`` ``(n,)`` spread over the buffer's elements (broadcast for one problem)."""
+        return values if len(values) == 1 else values[self.row]
 
     def views(self, data):
         """``(x, masks)``: views of a buffer laid out as ``data``."""
@@ -402,7 +461,7 @@ class _Packed:
             if box is not None:
                 torch.minimum(self.x, box[1], out=self.x)
                 torch.maximum(self.x, box[0], out=self.x)
-            self.data[self.n_x :].clamp_(0, 1)
+            self.mask_data.clamp_(0, 1)
 
 
 class _Adam:
@@ -485,7 +544,7 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
     s = _stack(problems, layers, device)
     var = _Packed(s["x"], s["masks"])
     adam = _Adam(var.data)
-    grads = _Gradients(net, s, torch.tensor(settings.tv, device=device))
+    grads = _Gradients(net, s, torch.tensor(settings.tv, device=device), var)
     st = _State(len(problems), settings.iterations, settings, device)
     best = var.data.clone()
     gen = torch.Generator(device=device).manual_seed(settings.seed)
@@ -503,12 +562,12 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
         idx, ids, rows, strategy = running
         if resample:
             _resample(s, var.masks, idx, gen)
-        blocks, total, rec = grads(strategy, rows, ids, var.x[rows], [m[rows] for m in var.masks])
-        if not bool(torch.isfinite(total).all()):
+        blocks, total, rec = grads(strategy, rows, ids)
+        if not _all_finite(total):
             raise ValueError(f"non-finite loss at iteration {it}; check the target gradient")
         total, rec = st.widen(rows, total), st.widen(rows, rec)
         improved = st.record(it, total, rec)
-        best = torch.where(improved[var.row], var.data, best)
+        best = torch.where(var.per_element(improved), var.data, best)
         g = var.gradient(blocks, idx, isinstance(rows, slice))
         if settings.signed:
             g[: var.n_x].sign_()
@@ -516,13 +575,18 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
             g[var.n_x :].mul_(frozen)
         st.t += st.active
         size, c2s = _step_sizes(st.lr, st.t, rows)
-        adam.step(var.data, g, size[var.row], c2s[var.row])
+        adam.step(var.data, g, var.per_element(size), var.per_element(c2s))
         var.project(box)
         if st.schedule(it, total):
             running = None
         if callback is not None:
             callback(it)
     return _result(var, best, layers, st, problems)
+
+
+def _all_finite(values):
+    # a finite sum (one reduction, one read) proves it; otherwise look, as the sum may overflow
+    return math.isfinite(float(values.sum())) or bool(torch.isfinite(values).all())
 
 
 def _result(var, best, layers, st, problems):
