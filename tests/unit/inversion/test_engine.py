@@ -164,3 +164,40 @@ def test_cosine_loss_is_finite_at_a_zero_gradient():
     assert float(rec) == 1.0 and torch.isfinite(total)
     total.backward()
     assert all(torch.isfinite(t.grad).all() for t in g)
+
+
+def test_fused_products_equal_autograds_bit_for_bit():
+    # the loop strategy's hand-written backward of <g, t> and <g, g> against autograd's own
+    from support.inversion.engine import _FusedProducts, _products
+
+    gen = torch.Generator().manual_seed(0)
+    w = [torch.randn(s, generator=gen, requires_grad=True) for s in [(13, 7), (5,), (1, 31)]]
+    target = [torch.randn(q.shape, generator=gen) for q in w]
+    scratch = [(torch.empty_like(q), torch.empty_like(q)) for q in w]
+    grads = []
+    for f in (_products, lambda g, t: _FusedProducts.apply(scratch, t, *g)):
+        g = [torch.tanh(q) * 3 for q in w]  # a graph behind g, as the model's gradient has
+        dot, sq = f(g, target)
+        objective = 1 - dot / (torch.sqrt(sq) * 2.0)
+        grads.append((dot, sq, torch.autograd.grad(objective, w)))
+    (d0, s0, g0), (d1, s1, g1) = grads
+    assert torch.equal(d0, d1) and torch.equal(s0, s1)
+    assert all(torch.equal(a, b) for a, b in zip(g0, g1))
+
+
+@pytest.mark.parametrize("strategy", ["loop", "vmap"])
+def test_problems_stopping_at_different_times_keep_their_own_results(strategy):
+    # after some problems stop, the others go on alone: each equals its own run
+    _, net, probs, _ = _setup(n=4)
+    s = Settings(iterations=60, patience=2, stop_patience=3, stop_loss=None, strategy=strategy)
+    together = run(net, probs, s)
+    assert len(set(together.stopped.tolist())) > 1  # the stops are staggered
+    for i, pr in enumerate(probs):
+        alone = run(net, [pr], Settings(**{**s.__dict__, "strategy": "loop"}))
+        assert together.stopped[i] == alone.stopped[0]
+        torch.testing.assert_close(together.images[i], alone.images[0], atol=1e-5, rtol=0)
+        for k in alone.masks:
+            torch.testing.assert_close(together.masks[k][i], alone.masks[k][0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(
+            together.loss[i], alone.loss[0], atol=1e-5, rtol=0, equal_nan=True
+        )
