@@ -214,13 +214,18 @@ class TreeEnsemble:
         """Stored value each example receives from each tree, shape (n, n_trees)."""
         return self.leaf_values[self.leaf_columns(leaves)]
 
-    def staged_margins(self, leaves: np.ndarray) -> np.ndarray:
-        """Margin *before* each round, shape (n_rounds + 1, n, n_outputs); the last entry is final."""
+    def staged_margins(self, leaves: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+        """Margin *before* each round, shape (n_rounds + 1, n, n_outputs); the last entry is final.
+
+        ``columns``, if given, is ``leaf_columns(leaves)`` already computed.
+        """
         n, R, K = leaves.shape[0], self.n_rounds, self.n_outputs
+        columns = self.leaf_columns(leaves) if columns is None else columns
         out = np.empty((R + 1, n, K))
         out[0] = self.bias
         run = out[1:]
-        run[...] = self.leaf_values[self.leaf_columns(leaves).reshape(n, R, K).transpose(1, 0, 2)]
+        # mode="clip" (the columns are valid) keeps take from buffering a copy of out
+        np.take(self.leaf_values, columns.reshape(n, R, K).transpose(1, 0, 2), out=run, mode="clip")
         # a running sum round by round: the same additions as np.cumsum(axis=0), several
         # times faster (numpy's cumsum strides along the summed axis)
         for r in range(1, R):

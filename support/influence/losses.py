@@ -156,7 +156,9 @@ class Binary(Objective):
 
     def grad_hess(self, z, Y):
         p = expit(z)
-        return p - Y, p * (1 - p)
+        h = 1 - p
+        h *= p
+        return p - Y, h
 
     def third(self, z, Y):
         p = expit(z)

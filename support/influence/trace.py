@@ -44,14 +44,16 @@ class Trace:
         if self.leaves.shape[0] != self.Y.shape[0]:
             raise ValueError(f"X has {self.leaves.shape[0]} rows but y has {self.Y.shape[0]}")
         self.cols = e.leaf_columns(self.leaves)
-        self.margins = e.staged_margins(self.leaves)  # (R+1, n, K)
+        self.margins = e.staged_margins(self.leaves, self.cols)  # (R+1, n, K)
         n, T, K = self.leaves.shape[0], e.n_trees, e.n_outputs
-        g, h = e.loss.grad_hess(self.margins[:-1], self.Y)
-        self.g, self.h = self._per_tree(g), self._per_tree(h)
+        # one copy to example-major (n, R, K) order: g and h then come out shaped (n, T)
+        before = np.ascontiguousarray(self.margins[:-1].transpose(1, 0, 2))
+        g, h = e.loss.grad_hess(before, self.Y[:, None, :])
+        self.g, self.h = g.reshape(n, T), h.reshape(n, T)
         self.H = np.bincount(self.cols.ravel(), weights=self.h.ravel(), minlength=e.total_leaves)
         self.n, self.T, self.K = n, T, K
 
-    # the rest is computed on first use: BoostIn needs none of it
+    # the rest is computed on first use: BoostIn (stored leaf values) needs none of it
     @cached_property
     def k(self) -> np.ndarray:
         """Third derivative of the loss per example and tree, shape (n, T)."""

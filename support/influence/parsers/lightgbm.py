@@ -287,7 +287,7 @@ def _native_apply(booster, orders):
     row_start = np.arange(T) * width  # tree t's entries in the flattened table
 
     def apply(X):
-        native = booster.predict(X, pred_leaf=True)
-        return to_ours[np.asarray(native).reshape(len(X), -1)[:, :T] + row_start]
+        native = np.asarray(booster.predict(X, pred_leaf=True)).reshape(len(X), -1)[:, :T]
+        return to_ours.take(native + row_start.astype(native.dtype))
 
     return apply
