@@ -167,6 +167,17 @@ class Settings:
             check_int("stop_patience", self.stop_patience)
         if self.stop_loss is not None:
             _positive_float("stop_loss", self.stop_loss)
+        if self.box is not None:
+            _check_box(self.box)
+
+
+def _check_box(box):
+    lo, hi = box
+    ok = isinstance(lo, torch.Tensor) and isinstance(hi, torch.Tensor) and lo.shape == hi.shape
+    if not ok or lo.ndim != 1 or bool((lo > hi).any()):
+        raise ValueError(
+            f"box must be two (C,) tensors (lo, hi) with lo <= hi per channel, got {box!r}"
+        )
 
 
 @dataclass
@@ -427,7 +438,6 @@ class _Packed:
         self.data = torch.cat([b.reshape(-1) for b in blocks])
         self.x, self.masks = self.views(self.data)
         self.n_x = x.numel()
-        self.mask_data = self.data[self.n_x :]
         problems = torch.arange(len(x), device=x.device)
         self.row = torch.cat([problems.repeat_interleave(b[0].numel()) for b in blocks])
 
@@ -451,17 +461,23 @@ class _Packed:
             view[idx] = torch.cat(block)
         return g
 
-    def project(self, box):
-        """Clip the images to ``box`` (if any) and the masks to [0, 1], in place.
+    def bounds(self, box):
+        """Per-element ``(lo, hi)``: ``box``'s ``(C,)`` bounds on the images (none if None), [0, 1] on the masks."""
+        if box is None:
+            lo, hi = torch.full_like(self.x, -math.inf), torch.full_like(self.x, math.inf)
+        else:
+            lo, hi = (b.reshape(1, 1, -1, 1, 1).expand_as(self.x) for b in box)
+        zeros = self.data.new_zeros(self.data.numel() - self.n_x)
+        return torch.cat([lo.reshape(-1), zeros]), torch.cat([hi.reshape(-1), zeros + 1])
 
-        Stopped problems are clipped again too: they were clipped when they
-        last moved, so it leaves them as they are.
+    def project(self, lo, hi):
+        """Clip the buffer to per-element bounds (see :meth:`bounds`), in place.
+
+        ``clamp`` equals ``max(min(x, hi), lo)`` as ``lo <= hi``. Stopped
+        problems are clipped again too: they were clipped when they last
+        moved, so it leaves them as they are.
         """
-        with torch.no_grad():
-            if box is not None:
-                torch.minimum(self.x, box[1], out=self.x)
-                torch.maximum(self.x, box[0], out=self.x)
-            self.mask_data.clamp_(0, 1)
+        self.data.clamp_(lo, hi)
 
 
 class _Adam:
@@ -482,18 +498,21 @@ class _Adam:
         p.sub_(size * self.m / (self.v.sqrt() / c2s).add_(_EPS))
 
 
+def _bias_corrected(lr, t):
+    b1, b2 = _BETAS
+    c1, c2 = 1 - b1**t, 1 - b2**t
+    return lr / c1, c2.sqrt()
+
+
 def _step_sizes(lr, t, rows):
     """Adam's ``lr / (1 - b1^t)`` and ``sqrt(1 - b2^t)`` per problem: 0 and 1 for stopped problems.
 
     Computed on the running problems alone, as before the buffer was shared:
     the last bit of a vectorised ``pow`` depends on the element's position.
     """
-    b1, b2 = _BETAS
-    t = t[rows].to(lr.dtype)
-    c1, c2 = 1 - b1**t, 1 - b2**t
-    size, c2s = lr[rows] / c1, c2.sqrt()
     if isinstance(rows, slice):
-        return size, c2s
+        return _bias_corrected(lr, t)
+    size, c2s = _bias_corrected(lr[rows], t[rows])
     full_size, full_c2s = torch.zeros_like(lr), torch.ones_like(lr)
     full_size[rows], full_c2s[rows] = size, c2s
     return full_size, full_c2s
@@ -550,9 +569,8 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
     gen = torch.Generator(device=device).manual_seed(settings.seed)
     resample = bool(s["resample"].any())
     frozen = None if bool(s["learn"].all()) else s["learn"][var.row[var.n_x :]]
-    box = None
-    if settings.box is not None:
-        box = [b.to(device).reshape(1, 1, -1, 1, 1) for b in settings.box]
+    box = None if settings.box is None else [b.to(var.data) for b in settings.box]
+    lo, hi = var.bounds(box)
     running = None
     for it in range(settings.iterations):
         if running is None:  # at the start and after a problem stopped
@@ -566,7 +584,7 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
         if not _all_finite(total):
             raise ValueError(f"non-finite loss at iteration {it}; check the target gradient")
         total, rec = st.widen(rows, total), st.widen(rows, rec)
-        improved = st.record(it, total, rec)
+        improved = st.record(total, rec)
         best = torch.where(var.per_element(improved), var.data, best)
         g = var.gradient(blocks, idx, isinstance(rows, slice))
         if settings.signed:
@@ -576,7 +594,7 @@ def run(net: nn.Module, problems: list[Problem], settings: Settings, callback=No
         st.t += st.active
         size, c2s = _step_sizes(st.lr, st.t, rows)
         adam.step(var.data, g, var.per_element(size), var.per_element(c2s))
-        var.project(box)
+        var.project(lo, hi)
         if st.schedule(it, total):
             running = None
         if callback is not None:
@@ -591,14 +609,15 @@ def _all_finite(values):
 
 def _result(var, best, layers, st, problems):
     images, masks = var.views(best)
+    loss, gradient_loss = st.losses()
     return Result(
         images=images.clone(),
         masks={l: m.clone() for l, m in zip(layers, masks)},
         best_loss=st.best,
         best_gradient_loss=st.best_rec,
-        loss=st.losses,
-        gradient_loss=st.recs,
-        stopped=(~torch.isnan(st.losses)).sum(1),  # a problem's iterations are a prefix, all finite
+        loss=loss,
+        gradient_loss=gradient_loss,
+        stopped=(~torch.isnan(loss)).sum(1),  # a problem's iterations are a prefix, all finite
         problems=problems,
     )
 
@@ -624,15 +643,15 @@ class _State:
     def __init__(self, n, T, settings, device):
         self.cfg = settings
         self.lr = torch.full((n,), settings.lr, device=device)
-        self.t = torch.zeros(n, dtype=torch.long, device=device)
+        self.t = torch.zeros(n, device=device)  # float: exact to 2**24 steps, as Adam uses it
         self.active = torch.ones(n, dtype=torch.bool, device=device)
         self.best = torch.full((n,), float("inf"), device=device)
         self.best_rec = torch.full((n,), float("inf"), device=device)
         self.plateau_best = torch.full((n,), float("inf"), device=device)
         self.bad = torch.zeros(n, dtype=torch.long, device=device)
         self.since = torch.zeros(n, dtype=torch.long, device=device)
-        self.losses = torch.full((n, T), float("nan"), device=device)
-        self.recs = torch.full((n, T), float("nan"), device=device)
+        self.history: list = []  # (total, rec) of each iteration, NaN for stopped problems
+        self.T = T
         self.steps = sorted({int(round(f * T)) for f in settings.milestones})
 
     def widen(self, rows, values):
@@ -643,14 +662,21 @@ class _State:
         out[rows] = values
         return out
 
-    def record(self, it, total, rec):
+    def record(self, total, rec):
         """Store the losses; return which problems improved on their best (strictly)."""
-        self.losses[:, it], self.recs[:, it] = total, rec
+        self.history.append((total, rec))
         improved = total < self.best
         self.best = torch.where(improved, total, self.best)
         self.best_rec = torch.where(improved, rec, self.best_rec)
         self.since = torch.where(improved, 0, self.since + 1)
         return improved
+
+    def losses(self):
+        """``(loss, gradient_loss)``, each ``(n, T)``: the history, NaN after a problem stopped."""
+        out = torch.full((2, len(self.best), self.T), math.nan, device=self.best.device)
+        if self.history:
+            out[:, :, : len(self.history)] = torch.stack([torch.stack(h) for h in self.history], 2)
+        return out[0], out[1]
 
     def schedule(self, it, total):
         """Step sizes for the next iteration, then stop problems; True when one stopped."""

@@ -54,6 +54,10 @@ def test_attack_parameters(name, kwargs, message):
 def test_settings_parameters():
     with pytest.raises(ValueError, match="iterations must be an integer >= 1"):
         Settings(iterations=0)
+    with pytest.raises(ValueError, match="box must be two"):  # the engine clamps with lo <= hi
+        Settings(box=(torch.tensor([1.0]), torch.tensor([-1.0])))
+    with pytest.raises(ValueError, match="box must be two"):
+        Settings(box=(-1.0, 1.0))
 
 
 @pytest.mark.parametrize("p", [1.0, -0.1, 1.5])

@@ -146,7 +146,7 @@ def test_plateau_cuts_the_step_only_after_patience():
 
     st = _State(1, 10, Settings(iterations=10, patience=2, stop_patience=None), "cpu")
     for it, loss in enumerate([1.0, 1.0, 1.0, 1.0]):
-        st.record(it, torch.tensor([loss]), torch.tensor([loss]))
+        st.record(torch.tensor([loss]), torch.tensor([loss]))
         st.schedule(it, torch.tensor([loss]))
     assert float(st.lr[0]) == pytest.approx(0.01)  # 3 bad iterations > patience 2: one cut
 
