@@ -227,9 +227,9 @@ def _products(g, target):
 class _FusedProducts(torch.autograd.Function):
     """:func:`_products` with the same bits and a lighter backward (the loop strategy).
 
-    Autograd's backward of those sums makes three products per parameter
-    tensor and two sums of them, each a fresh parameter-sized allocation (page
-    faults on a large model). This one writes into ``scratch``, two buffers
+    Autograd's backward of those sums makes three products and two additions
+    per parameter tensor, each a fresh parameter-sized allocation (page faults
+    on a large model). This one writes into ``scratch``, two buffers
     per parameter, and returns ``gdot * t_i + 2 (gsq * g_i)``, adding in
     autograd's order. The returned buffers are overwritten by the next call:
     they are each ``g_i``'s only gradient, consumed within the backward pass.
@@ -673,10 +673,13 @@ class _State:
 
     def losses(self):
         """``(loss, gradient_loss)``, each ``(n, T)``: the history, NaN after a problem stopped."""
-        out = torch.full((2, len(self.best), self.T), math.nan, device=self.best.device)
-        if self.history:
-            out[:, :, : len(self.history)] = torch.stack([torch.stack(h) for h in self.history], 2)
-        return out[0], out[1]
+        out = []
+        for j in range(2):
+            full = torch.full((len(self.best), self.T), math.nan, device=self.best.device)
+            if self.history:
+                full[:, : len(self.history)] = torch.stack([h[j] for h in self.history], 1)
+            out.append(full)
+        return tuple(out)
 
     def schedule(self, it, total):
         """Step sizes for the next iteration, then stop problems; True when one stopped."""
