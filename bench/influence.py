@@ -8,7 +8,7 @@ n=1,000; TREX >= 2x with its first call in the process included; Spearman
 its source (``/work/shared/peer/build_tree_influence.sh``) and run this script
 with that environment's Python::
 
-    PYTHONPATH=. /path/to/venv/bin/python bench/influence.py [--repeats 7] [--skip-leaf-influence]
+    PYTHONPATH=. /path/to/venv/bin/python bench/influence.py [--repeats 7] [--first-calls 3] [--skip-leaf-influence]
 
 Without the reference, ours are timed alone and the ratios are skipped.
 LightGBM, 100 trees, 31 leaves, library defaults, one thread throughout: the
@@ -20,9 +20,13 @@ How each side is timed, the same way for both:
 * every call gets its own copy of the fitted model (unpickled outside the
   clock), as a fresh ``fit`` would hand over: no state kept on a model object
   (a parse, a cache) can carry from one timed call to the next;
-* "first call" is that method's first call in this process for each side
-  (ours, then the reference's), imports done beforehand;
-* "best of R" / "median of R" come from R further calls per side, the two
+* BoostIn's "first call" runs each side in a fresh process of its own
+  (``--first-calls`` processes per side, alternating; best and median
+  reported), after the same imports with both packages' modules loaded, the
+  same data and the same model fit, so neither side inherits the other's
+  warm caches or freed memory. TREX's and LeafInfluence's first calls are the
+  first in this process, ours then the reference's;
+* "best of R" / "median of R" come from R (``--repeats``) calls per side, the two
   sides interleaved (alternating which goes first in each round), so a load
   change on the shared machine hits both.
 """
@@ -31,8 +35,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import pickle
+import subprocess
+import sys
 import time
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -81,15 +88,17 @@ def _line(label, ours, ref, target):
     print(line, flush=True)
 
 
-def _interleaved(ours_fn, ref_fn, model, repeats):
-    """Seconds per call for each side, ``repeats`` rounds alternating which side goes first."""
-    ours, ref = [], []
+def _interleaved(fns, model, repeats):
+    """Seconds per call for each side, ``repeats`` rounds alternating which side goes first.
+
+    Returns ``({side: [seconds, ...]}, {side: output of its last call})``.
+    """
+    times, outputs = {side: [] for side in fns}, {}
     for r in range(repeats):
-        sides = [(ours_fn, ours), (ref_fn, ref)]
-        for fn, times in sides if r % 2 == 0 else sides[::-1]:
-            if fn is not None:
-                times.append(_clock(fn, model)[1])
-    return ours, ref or None
+        for side in list(fns) if r % 2 == 0 else list(fns)[::-1]:
+            outputs[side], t = _clock(fns[side], model)
+            times[side].append(t)
+    return times, outputs
 
 
 def _ref_explainer(name):
@@ -113,28 +122,59 @@ def trex_first_call(model, X, y, Xt, yt):
         print(f"  median Spearman vs reference {_spearman(inf, ref_inf):.4f}")
 
 
-def boostin(model, X, y, Xt, yt, repeats):
-    """BoostIn fit + influence on 200 test examples: first calls, then best and median of ``repeats``."""
-
-    def ours_fn(m):
-        return BoostIn().fit(m, X, y).local_influence(Xt, yt)
-
+def _boostin_fns(X, y, Xt, yt) -> dict:
+    """BoostIn fit + influence for each side available: {"ours": fn(model), "reference": ...}."""
+    fns = {"ours": lambda m: BoostIn().fit(m, X, y).local_influence(Xt, yt)}
     RefBoostIn = _ref_explainer("BoostIn")
-    ref_fn = None
     if RefBoostIn is not None:
+        fns["reference"] = lambda m: RefBoostIn().fit(m, X, y).get_local_influence(Xt, yt)
+    return fns
 
-        def ref_fn(m):
-            return RefBoostIn().fit(m, X, y).get_local_influence(Xt, yt)
 
-    inf, ours_first = _clock(ours_fn, model)
-    ref_inf, ref_first = _clock(ref_fn, model) if ref_fn else (None, None)
-    ours, ref = _interleaved(ours_fn, ref_fn, model, repeats)
+def _first_call_worker(side: str) -> None:
+    """In a fresh process: the same imports, data and model for either side, then one timed call."""
+    # our LightGBM parser is imported on first use; the reference imports all of its code up front
+    importlib.import_module("support.influence.parsers.lightgbm")
+    with threadpool_limits(1):
+        model, X, y, Xt, yt = _data(5000, 200)
+        fns = _boostin_fns(X, y, Xt, yt)
+        print(json.dumps({"seconds": _clock(fns[side], model)[1]}))
+
+
+def _first_call(side: str) -> float:
+    """Seconds of ``side``'s first BoostIn call in a fresh process of its own (pinned like this one)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--first-call-worker", side]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+
+
+def _first_calls(sides, n_processes: int) -> dict:
+    """{side: [seconds of its first call in each of ``n_processes`` fresh processes]}, sides alternating."""
+    out = {side: [] for side in sides}
+    for r in range(n_processes):
+        for side in list(sides) if r % 2 == 0 else list(sides)[::-1]:
+            out[side].append(_first_call(side))
+    return out
+
+
+def boostin(model, X, y, Xt, yt, repeats, first_calls):
+    """BoostIn fit + influence on 200 test examples: first calls in fresh processes, then repeats."""
+    fns = _boostin_fns(X, y, Xt, yt)
+    first = _first_calls(fns, first_calls)
+    times, outputs = _interleaved(fns, model, repeats)
+    ref = "reference" in fns
     print(f"BoostIn fit + influence, n={len(X)}, {len(Xt)} test, a fresh model copy per call")
-    _line("first call in the process", ours_first, ref_first, 10)
-    _line(f"best of {repeats}", min(ours), ref and min(ref), 10)
-    _line(f"median of {repeats}", float(np.median(ours)), ref and float(np.median(ref)), 10)
-    if ref_inf is not None:
-        print(f"  median Spearman vs reference {_spearman(inf, ref_inf):.4f}")
+    for label, pick in (("best", min), ("median", np.median)):
+        got = {side: float(pick(t)) for side, t in first.items()}
+        label = f"first call in a fresh process, {label} of {first_calls} processes"
+        _line(label, got["ours"], got.get("reference"), 10)
+    best = {side: min(t) for side, t in times.items()}
+    _line(f"best of {repeats}", best["ours"], best.get("reference"), 10)
+    median = {side: float(np.median(t)) for side, t in times.items()}
+    _line(f"median of {repeats}", median["ours"], median.get("reference"), 10)
+    if ref:
+        rho = _spearman(outputs["ours"], outputs["reference"])
+        print(f"  median Spearman vs reference {rho:.4f}")
 
 
 def leaf_influence(model, X, y, Xt, yt):
@@ -167,16 +207,28 @@ def main():
         action="store_true",
         help="skip LeafInfluence (the reference's takes minutes)",
     )
+    parser.add_argument(
+        "--first-calls",
+        type=int,
+        default=3,
+        help="fresh processes per side for BoostIn's first call",
+    )
+    parser.add_argument(
+        "--first-call-worker", choices=["ours", "reference"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
-    if args.repeats < 1:
-        parser.error(f"--repeats must be >= 1, got {args.repeats}")
+    if args.first_call_worker:
+        return _first_call_worker(args.first_call_worker)
+    for name in ("repeats", "first_calls"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if not HAVE_REF:
         print("tree_influence not importable: timing ours only (build the reference to compare)")
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "all"
     print(f"load average at start: {os.getloadavg()[0]:.2f}; CPUs this process may use: {cpus}")
     with threadpool_limits(1):
         trex_first_call(*_data(1000, 200))
-        boostin(*_data(5000, 200), repeats=args.repeats)
+        boostin(*_data(5000, 200), args.repeats, args.first_calls)
         if not args.skip_leaf_influence:
             leaf_influence(*_data(1000, 200))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")

@@ -214,13 +214,15 @@ class TreeEnsemble:
         """Stored value each example receives from each tree, shape (n, n_trees)."""
         return self.leaf_values[self.leaf_columns(leaves)]
 
-    def staged_margins(self, leaves: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    def staged_margins(
+        self, leaves: np.ndarray | None, columns: np.ndarray | None = None
+    ) -> np.ndarray:
         """Margin *before* each round, shape (n_rounds + 1, n, n_outputs); the last entry is final.
 
-        ``columns``, if given, is ``leaf_columns(leaves)`` already computed.
+        ``columns``, if given, is ``leaf_columns(leaves)`` already computed (``leaves`` is then unused).
         """
-        n, R, K = leaves.shape[0], self.n_rounds, self.n_outputs
         columns = self.leaf_columns(leaves) if columns is None else columns
+        n, R, K = columns.shape[0], self.n_rounds, self.n_outputs
         out = np.empty((R + 1, n, K))
         out[0] = self.bias
         run = out[1:]

@@ -47,6 +47,14 @@ def _zeros_like(z):
     return torch.zeros_like(z) if isinstance(z, torch.Tensor) else np.zeros_like(z)
 
 
+def _minus(a, b):
+    """``a - b``, written into ``a`` (a temporary of the caller's) when the result has its shape."""
+    if tuple(a.shape) != np.broadcast_shapes(tuple(a.shape), tuple(b.shape)):
+        return a - b
+    a -= b
+    return a
+
+
 OBJECTIVES = ("regression", "binary", "multiclass")
 
 
@@ -158,7 +166,7 @@ class Binary(Objective):
         p = expit(z)
         h = 1 - p
         h *= p
-        return p - Y, h
+        return _minus(p, Y), h
 
     def third(self, z, Y):
         p = expit(z)

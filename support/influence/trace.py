@@ -40,12 +40,13 @@ class Trace:
         self.ensemble = e = ensemble
         self.loss = e.loss
         self.Y = e.loss.targets(y)
-        self.leaves = e.apply(X)  # (n, T)
-        if self.leaves.shape[0] != self.Y.shape[0]:
-            raise ValueError(f"X has {self.leaves.shape[0]} rows but y has {self.Y.shape[0]}")
-        self.cols = e.leaf_columns(self.leaves)
-        self.margins = e.staged_margins(self.leaves, self.cols)  # (R+1, n, K)
-        n, T, K = self.leaves.shape[0], e.n_trees, e.n_outputs
+        # global leaf columns (n, T), made in place from the per-tree leaf ids
+        self.cols = e.apply(X)
+        self.cols += e.leaf_offset
+        if self.cols.shape[0] != self.Y.shape[0]:
+            raise ValueError(f"X has {self.cols.shape[0]} rows but y has {self.Y.shape[0]}")
+        self.margins = e.staged_margins(None, self.cols)  # (R+1, n, K)
+        n, T, K = self.cols.shape[0], e.n_trees, e.n_outputs
         # one copy to example-major (n, R, K) order: g and h then come out shaped (n, T)
         before = np.ascontiguousarray(self.margins[:-1].transpose(1, 0, 2))
         g, h = e.loss.grad_hess(before, self.Y[:, None, :])
@@ -54,6 +55,11 @@ class Trace:
         self.n, self.T, self.K = n, T, K
 
     # the rest is computed on first use: BoostIn (stored leaf values) needs none of it
+    @cached_property
+    def leaves(self) -> np.ndarray:
+        """Leaf index within its tree of every example in every tree, shape (n, T)."""
+        return self.cols - self.ensemble.leaf_offset
+
     @cached_property
     def k(self) -> np.ndarray:
         """Third derivative of the loss per example and tree, shape (n, T)."""
