@@ -130,6 +130,8 @@ def test_trace_and_boostin_equal_plain_formulas(task, datasets):
     model = make_model("lightgbm", task, 12, 7, min_child_samples=3).fit(X, y)
     ens = parse_model(model)
     tr = Trace(ens, X, y)
+    np.testing.assert_array_equal(tr.leaves, ens.traverse(X))
+    np.testing.assert_array_equal(tr.cols, ens.leaf_columns(ens.traverse(X)))
     np.testing.assert_array_equal(tr.margins, _plain_margins(ens, tr.leaves))
     before, L = tr.margins[:-1], ens.total_leaves
 
