@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .distill import AST_STUDENT_MOMENTUM, Variant
+from .distill import AST_STUDENT_MOMENTUM, AST_STUDENT_RATE, Variant
 
 
 def ablation_variants(student_momentum: float = AST_STUDENT_MOMENTUM) -> list[Variant]:
@@ -16,9 +16,14 @@ def ablation_variants(student_momentum: float = AST_STUDENT_MOMENTUM) -> list[Va
 
     The changes: smooth experts, representative (k-means) initialisation,
     balanced inner loss, intermediate matching, weight perturbation, and the
-    student momentum of AST's code (``student_momentum``; the AST row uses it
-    too, 0 gives the papers' plain-SGD student).
+    student momentum of AST's code (``student_momentum``, with its initial
+    rate :data:`AST_STUDENT_RATE`; the AST row uses both, 0 gives the papers'
+    plain-SGD student at MTT's rate).
     """
+    student = dict(
+        student_momentum=student_momentum,
+        student_rate=AST_STUDENT_RATE if student_momentum else 1.0,
+    )
     return [
         Variant("MTT"),
         Variant("+smooth experts", experts="smooth"),
@@ -26,7 +31,7 @@ def ablation_variants(student_momentum: float = AST_STUDENT_MOMENTUM) -> list[Va
         Variant("+balanced loss", balance=True),
         Variant("+intermediate", intermediate="uniform"),
         Variant("+perturbation", perturb=True),
-        Variant("+student momentum", student_momentum=student_momentum),
+        Variant("+student momentum", **student),
         Variant(
             "AST (all)",
             experts="smooth",
@@ -34,7 +39,7 @@ def ablation_variants(student_momentum: float = AST_STUDENT_MOMENTUM) -> list[Va
             balance=True,
             intermediate="uniform",
             perturb=True,
-            student_momentum=student_momentum,
+            **student,
         ),
     ]
 

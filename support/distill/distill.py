@@ -45,6 +45,9 @@ INTERMEDIATE = ("off", "uniform", "adaptive")
 AST_STUDENT_MOMENTUM = (
     0.9  # AST's code: the student's inner SGD always uses heavy-ball momentum 0.9
 )
+# AST's code starts alpha at lr_teacher = 0.01 (distill.sh, README) while its experts train at
+# 0.003 with momentum 0.9 (buffer.py defaults), an effective 0.03: a third of the experts' rate.
+AST_STUDENT_RATE = 0.01 / (0.003 / (1 - 0.9))
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,12 @@ class Variant:
     student_momentum : float
         Heavy-ball momentum of the student's inner SGD, in [0, 1). MTT's code and
         both papers' equations: plain SGD (0, the default); AST's code: 0.9
-        (:data:`AST_STUDENT_MOMENTUM`). As in AST's code the initial synthetic
-        rate stays the experts' and momentum is added on top (its student
-        therefore travels further than a plain one in ``N`` steps).
+        (:data:`AST_STUDENT_MOMENTUM`).
+    student_rate : float
+        Initial synthetic rate as a fraction of the experts' effective rate (> 0).
+        MTT's code: 1 (alpha starts at the experts' rate); AST's code, whose
+        momentum student starts at a third of its experts' effective rate:
+        :data:`AST_STUDENT_RATE` (its student then strides 3.3x an expert).
     """
 
     name: str
@@ -82,6 +88,7 @@ class Variant:
     intermediate: str = "off"
     perturb: bool = False
     student_momentum: float = 0.0
+    student_rate: float = 1.0
 
     def __post_init__(self):
         if self.init not in INITS:
@@ -91,6 +98,7 @@ class Variant:
                 f"intermediate must be one of {INTERMEDIATE}, got {self.intermediate!r}"
             )
         check_fraction("student_momentum", self.student_momentum)
+        check_positive("student_rate", self.student_rate)
 
 
 @dataclass(frozen=True)
@@ -112,9 +120,9 @@ class DistillConfig:
     lr_img, lr_lr : float
         Outer learning rates (> 0) of the pixels and of the synthetic learning rate.
     lr_init : float, optional
-        Initial synthetic learning rate (> 0); ``None``: the experts' effective
-        rate ``lr / (1 - momentum)`` for every variant, student momentum or not
-        (MTT and AST start alpha at ``lr_teacher``).
+        Initial synthetic learning rate (> 0), times each variant's
+        ``student_rate``; ``None``: the experts' effective rate
+        ``lr / (1 - momentum)`` (MTT and AST start alpha at ``lr_teacher``).
     batch_syn : int
         Synthetic images per student step (0 = all).
     outer_momentum : float
@@ -483,7 +491,7 @@ def initial_sets(spec, images, labels, experts, members: Members, cfg: DistillCo
             feats = expert_logits(spec, final, images)
             idx = kmeans_indices(feats, labels, cfg.ipc, spec.classes, seed=s)
         init.append(images[idx])
-        lr0.append(cfg.lr_init or ex.config.effective_lr)
+        lr0.append((cfg.lr_init or ex.config.effective_lr) * v.student_rate)
     return torch.stack(init), torch.tensor(lr0)
 
 

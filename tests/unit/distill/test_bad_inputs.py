@@ -50,6 +50,8 @@ def test_distill_config_rejects(change, message):
         ({"student_momentum": -0.1}, "student_momentum must be a number in \\[0, 1\\)"),
         ({"init": "centroid"}, "init must be one of"),
         ({"intermediate": "yes"}, "intermediate must be one of"),
+        ({"student_rate": 0.0}, "student_rate must be"),
+        ({"student_rate": -1.0}, "student_rate must be"),
     ],
 )
 def test_variant_rejects(kwargs, message):

@@ -196,16 +196,27 @@ def test_members_of_one_seed_share_every_draw():
     assert not torch.equal(res.images[a[0]], res.images[a[1]])  # seeds differ
 
 
-def test_student_momentum_keeps_the_rate_and_adds_momentum_as_ast():
+def test_student_rate_scales_the_initial_rate_as_asts_code():
     spec, x, y, experts = _toy()
     cfg = DistillConfig(
         ipc=1, iterations=1, syn_steps=2, expert_epochs=2, max_start_epoch=2, lr_img=1.0,
         lr_lr=1e-9,
     )  # fmt: skip
-    variants = [Variant("sgd"), Variant("mom", student_momentum=0.9)]
+    variants = [Variant("sgd"), Variant("mom", student_momentum=0.9, student_rate=1 / 3)]
     res = distill(spec, x, y, experts, variants, cfg, seeds=[0], progress=False)
     lr = experts["plain"].config.effective_lr
-    torch.testing.assert_close(res.lrs[0], torch.tensor([lr, lr]), rtol=1e-4, atol=0)
+    torch.testing.assert_close(res.lrs[0], torch.tensor([lr, lr / 3]), rtol=1e-4, atol=0)
+
+
+def test_ablation_momentum_student_starts_at_a_third_of_the_experts_rate():
+    from support.distill.ablation import ablation_variants
+
+    # AST: alpha starts at lr_teacher 0.01; its experts train at 0.003 with momentum 0.9
+    rates = {v.name: (v.student_momentum, v.student_rate) for v in ablation_variants()}
+    assert rates["MTT"] == (0.0, 1.0)
+    for name in ("+student momentum", "AST (all)"):
+        assert rates[name][0] == 0.9 and rates[name][1] == pytest.approx(1 / 3)
+    assert all(v.student_rate == 1.0 for v in ablation_variants(student_momentum=0.0))
 
 
 def test_student_step_follows_asts_heavy_ball_recurrence():
