@@ -8,7 +8,8 @@ n=1,000; TREX >= 2x with its first call in the process included; Spearman
 its source (``/work/shared/peer/build_tree_influence.sh``) and run this script
 with that environment's Python::
 
-    PYTHONPATH=. /path/to/venv/bin/python bench/influence.py [--repeats 7] [--first-calls 3] [--skip-leaf-influence]
+    PYTHONPATH=. /path/to/venv/bin/python bench/influence.py [--repeats 7] [--first-calls 3]
+        [--boostin-features 40] [--skip-leaf-influence]
 
 Without the reference, ours are timed alone and the ratios are skipped.
 LightGBM, 100 trees, 31 leaves, library defaults, one thread throughout: the
@@ -49,6 +50,7 @@ if hasattr(os, "sched_setaffinity"):
 
 import numpy as np  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
+from sklearn.datasets import make_classification  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from support.influence import BoostIn, LeafInfluence, Trex  # noqa: E402
@@ -58,8 +60,14 @@ from support.influence.models import make_model  # noqa: E402
 HAVE_REF = importlib.util.find_spec("tree_influence") is not None
 
 
-def _data(n, n_test):
-    X, y, _ = load_embedded("synth", n_synth=n + n_test)
+def _data(n, n_test, n_features=40):
+    """The reference's synthetic set (40 features) or the same recipe with ``n_features``; a fitted model."""
+    if n_features == 40:
+        X, y, _ = load_embedded("synth", n_synth=n + n_test)
+    else:
+        X, y = make_classification(
+            n + n_test, n_features, n_informative=5, n_redundant=5, flip_y=0.05, random_state=1
+        )
     model = make_model("lightgbm", "binary", 100, 31).fit(X[:n], y[:n])
     return model, X[:n], y[:n], X[n:], y[n:]
 
@@ -131,39 +139,43 @@ def _boostin_fns(X, y, Xt, yt) -> dict:
     return fns
 
 
-def _first_call_worker(side: str) -> None:
+def _first_call_worker(side: str, n_features: int) -> None:
     """In a fresh process: the same imports, data and model for either side, then one timed call."""
     # our LightGBM parser is imported on first use; the reference imports all of its code up front
     importlib.import_module("support.influence.parsers.lightgbm")
     with threadpool_limits(1):
-        model, X, y, Xt, yt = _data(5000, 200)
+        model, X, y, Xt, yt = _data(5000, 200, n_features)
         fns = _boostin_fns(X, y, Xt, yt)
         print(json.dumps({"seconds": _clock(fns[side], model)[1]}))
 
 
-def _first_call(side: str) -> float:
+def _first_call(side: str, n_features: int) -> float:
     """Seconds of ``side``'s first BoostIn call in a fresh process of its own (pinned like this one)."""
     cmd = [sys.executable, os.path.abspath(__file__), "--first-call-worker", side]
+    cmd += ["--boostin-features", str(n_features)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
 
 
-def _first_calls(sides, n_processes: int) -> dict:
+def _first_calls(sides, n_processes: int, n_features: int) -> dict:
     """{side: [seconds of its first call in each of ``n_processes`` fresh processes]}, sides alternating."""
     out = {side: [] for side in sides}
     for r in range(n_processes):
         for side in list(sides) if r % 2 == 0 else list(sides)[::-1]:
-            out[side].append(_first_call(side))
+            out[side].append(_first_call(side, n_features))
     return out
 
 
 def boostin(model, X, y, Xt, yt, repeats, first_calls):
     """BoostIn fit + influence on 200 test examples: first calls in fresh processes, then repeats."""
     fns = _boostin_fns(X, y, Xt, yt)
-    first = _first_calls(fns, first_calls)
+    first = _first_calls(fns, first_calls, X.shape[1])
     times, outputs = _interleaved(fns, model, repeats)
     ref = "reference" in fns
-    print(f"BoostIn fit + influence, n={len(X)}, {len(Xt)} test, a fresh model copy per call")
+    print(
+        f"BoostIn fit + influence, n={len(X)}, {X.shape[1]} features, {len(Xt)} test, "
+        "a fresh model copy per call"
+    )
     for label, pick in (("best", min), ("median", np.median)):
         got = {side: float(pick(t)) for side, t in first.items()}
         label = f"first call in a fresh process, {label} of {first_calls} processes"
@@ -214,21 +226,28 @@ def main():
         help="fresh processes per side for BoostIn's first call",
     )
     parser.add_argument(
+        "--boostin-features",
+        type=int,
+        default=40,
+        help="features of BoostIn's synthetic set (>= 10; 40 is the reference's set)",
+    )
+    parser.add_argument(
         "--first-call-worker", choices=["ours", "reference"], help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.first_call_worker:
-        return _first_call_worker(args.first_call_worker)
-    for name in ("repeats", "first_calls"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+        return _first_call_worker(args.first_call_worker, args.boostin_features)
+    for name, least in (("repeats", 1), ("first_calls", 1), ("boostin_features", 10)):
+        if getattr(args, name) < least:
+            flag = "--" + name.replace("_", "-")
+            parser.error(f"{flag} must be >= {least}, got {getattr(args, name)}")
     if not HAVE_REF:
         print("tree_influence not importable: timing ours only (build the reference to compare)")
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "all"
     print(f"load average at start: {os.getloadavg()[0]:.2f}; CPUs this process may use: {cpus}")
     with threadpool_limits(1):
         trex_first_call(*_data(1000, 200))
-        boostin(*_data(5000, 200), args.repeats, args.first_calls)
+        boostin(*_data(5000, 200, args.boostin_features), args.repeats, args.first_calls)
         if not args.skip_leaf_influence:
             leaf_influence(*_data(1000, 200))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
