@@ -6,7 +6,11 @@ Modules, one idea each:
 - :mod:`~support.inversion.masks`: mask-carrying dropout and the swap for any user model.
 - :mod:`~support.inversion.client`: the FedSGD client gradient with dropout active, masks recorded.
 - :mod:`~support.inversion.engine`: the optimiser behind IG, WIIG and DIA (per-problem schedules and
-  early stopping; a plain autograd loop or one vmap over problems, chosen by size).
+  early stopping; a plain autograd loop or one vmap over problems, chosen by size), in parts:
+  :mod:`~support.inversion.problem` (inputs, settings, result), :mod:`~support.inversion.objective`
+  (the gradient-matching loss), :mod:`~support.inversion.strategies` (loop or vmap gradients),
+  :mod:`~support.inversion.optimiser` (packed buffer, Adam), :mod:`~support.inversion.schedule`
+  (step sizes, early stopping, history).
 - :mod:`~support.inversion.attacks`: DLG, iDLG, IG, WIIG, DIA behind ``reconstruct(model, gradients, labels, shape)``.
 - :mod:`~support.inversion.labels`: label inference from the last layer.
 - :mod:`~support.inversion.metrics`: MSE, PSNR, SSIM, optional LPIPS, optimal matching.

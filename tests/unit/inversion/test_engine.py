@@ -142,7 +142,7 @@ def test_early_stopping_and_loss_threshold():
 
 
 def test_plateau_cuts_the_step_only_after_patience():
-    from support.inversion.engine import _State
+    from support.inversion.schedule import _State
 
     st = _State(1, 10, Settings(iterations=10, patience=2, stop_patience=None), "cpu")
     for it, loss in enumerate([1.0, 1.0, 1.0, 1.0]):
@@ -153,7 +153,7 @@ def test_plateau_cuts_the_step_only_after_patience():
 
 def test_cosine_loss_is_finite_at_a_zero_gradient():
     # issue 20 item 1: a dummy gradient of exactly 0 (every unit dropped) must not give NaN
-    from support.inversion.engine import _cosine_total
+    from support.inversion.objective import _cosine_total
 
     g = [torch.zeros(3, 4, requires_grad=True), torch.zeros(4, requires_grad=True)]
     target = [torch.ones(3, 4), torch.ones(4)]
@@ -168,7 +168,7 @@ def test_cosine_loss_is_finite_at_a_zero_gradient():
 
 def test_fused_products_equal_autograds_bit_for_bit():
     # the loop strategy's hand-written backward of <g, t> and <g, g> against autograd's own
-    from support.inversion.engine import _FusedProducts, _products
+    from support.inversion.objective import _FusedProducts, _products
 
     gen = torch.Generator().manual_seed(0)
     w = [torch.randn(s, generator=gen, requires_grad=True) for s in [(13, 7), (5,), (1, 31)]]
