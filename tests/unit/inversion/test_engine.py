@@ -185,14 +185,20 @@ def test_fused_products_equal_autograds_bit_for_bit():
     assert all(torch.equal(a, b) for a, b in zip(g0, g1))
 
 
-def test_problems_stopping_at_different_times_keep_their_own_results():
-    # after some problems stop, the others go on alone: each equals its own run
+def _staggered(strategy):
+    """Four problems whose early stops fall at different iterations, run together."""
     _, net, probs, _ = _setup(n=4)
-    s = Settings(iterations=60, patience=2, stop_patience=3, stop_loss=None, strategy="loop")
+    s = Settings(iterations=60, patience=2, stop_patience=3, stop_loss=None, strategy=strategy)
     together = run(net, probs, s)
     assert len(set(together.stopped.tolist())) > 1  # the stops are staggered
-    for i, pr in enumerate(probs):
-        alone = run(net, [pr], s)
+    loop = Settings(**{**s.__dict__, "strategy": "loop"})
+    return together, [run(net, [pr], loop) for pr in probs]
+
+
+def test_problems_stopping_at_different_times_keep_their_own_results():
+    # after some problems stop, the others go on alone: each equals its own run
+    together, alones = _staggered("loop")
+    for i, alone in enumerate(alones):
         assert together.stopped[i] == alone.stopped[0]
         torch.testing.assert_close(together.images[i], alone.images[0], atol=1e-5, rtol=0)
         for k in alone.masks:
@@ -206,12 +212,8 @@ def test_vmap_with_staggered_stops_follows_the_loop_until_chaos_sets_in():
     # vmap agrees with the loop to float32 rounding, not bit for bit, and the signed
     # steps amplify rounding (on AVX2 kernels the images differed by 0.16 after 60
     # iterations), so only the first iterations and the stop bookkeeping are compared
-    _, net, probs, _ = _setup(n=4)
-    s = Settings(iterations=60, patience=2, stop_patience=3, stop_loss=None, strategy="vmap")
-    together = run(net, probs, s)
-    assert len(set(together.stopped.tolist())) > 1  # the stops are staggered
-    for i, pr in enumerate(probs):
-        alone = run(net, [pr], Settings(**{**s.__dict__, "strategy": "loop"}))
+    together, alones = _staggered("vmap")
+    for i, alone in enumerate(alones):
         torch.testing.assert_close(together.loss[i, :5], alone.loss[0, :5], rtol=1e-4, atol=1e-6)
         n = int(together.stopped[i])
         assert (
