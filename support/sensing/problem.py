@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.linalg.blas import dgemm
+from scipy.linalg.blas import get_blas_funcs
 
 from ..core.validate import check_int
 
@@ -98,19 +98,22 @@ def _forward_adjoint_blocked(A: np.ndarray, E: np.ndarray) -> tuple[np.ndarray, 
     m = A.shape[1]
     block = max(16, 65_536 // N)
     S = np.zeros_like(E)
-    r = np.empty((P, R, m))
+    r = np.empty((P, R, m), dtype=E.dtype)
+    gemm = get_blas_funcs("gemm", (S,))  # dgemm for float64, sgemm for float32
     for p in range(P):
         for i in range(0, m, block):
-            _forward_adjoint_block(A[p, i : i + block], E[p], r[p, :, i : i + block], S[p])
+            _forward_adjoint_block(gemm, A[p, i : i + block], E[p], r[p, :, i : i + block], S[p])
     return S, np.sqrt(_blockwise_sum_of_squares(r, block))
 
 
-def _forward_adjoint_block(Ab: np.ndarray, E: np.ndarray, rb: np.ndarray, S: np.ndarray) -> None:
+def _forward_adjoint_block(gemm, Ab: np.ndarray, E: np.ndarray, rb: np.ndarray, S: np.ndarray):
     """rb = E Abᵀ (the block's residuals) and S += rb Ab, both in place."""
     np.matmul(E, Ab.T, out=rb)
-    # dgemm with beta=1 accumulates into S without a temporary; S.T is S's
+    # gemm with beta=1 accumulates into S without a temporary; S.T is S's
     # Fortran-ordered view, so Sᵀ += Abᵀ rbᵀ is S += rb Ab.
-    dgemm(1.0, Ab.T, rb.T, 1.0, S.T, overwrite_c=True)
+    out = gemm(1.0, Ab.T, rb.T, 1.0, S.T, overwrite_c=True)
+    if not np.shares_memory(out, S):  # BLAS worked on a copy (another dtype or layout)
+        S[...] = out.T
 
 
 def _blockwise_sum_of_squares(r: np.ndarray, block: int) -> np.ndarray:

@@ -151,3 +151,15 @@ def test_blocked_cpu_path_over_several_blocks_matches_numpy(runs):
     r = flat @ A.transpose(0, 2, 1)
     np.testing.assert_allclose(S.reshape(2, runs, -1).numpy(), r @ A, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(res.numpy(), np.linalg.norm(r, axis=-1), rtol=1e-12)
+
+
+def test_blocked_cpu_path_in_float32_matches_numpy():
+    # sgemm, not dgemm: a float32 S must be accumulated too (a copy would leave it at zero)
+    prob = make_problem(20, 2, 190, n_problems=2, seed=7, dtype=torch.float32)
+    assert prob.gram is None and prob.A.dtype == torch.float32
+    E = torch.randn(2, 3, 20, 20, dtype=torch.float32)
+    S, res = prob.gradient_matrix(E)
+    A, flat = prob.A.double().numpy(), E.reshape(2, 3, -1).double().numpy()
+    r = flat @ A.transpose(0, 2, 1)
+    np.testing.assert_allclose(S.reshape(2, 3, -1).numpy(), r @ A, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(res.numpy(), np.linalg.norm(r, axis=-1), rtol=1e-4)
