@@ -215,7 +215,7 @@ class TreeEnsemble:
         return self.leaf_values[self.leaf_columns(leaves)]
 
     def staged_margins(
-        self, leaves: np.ndarray | None, columns: np.ndarray | None = None
+        self, leaves: np.ndarray | None = None, columns: np.ndarray | None = None
     ) -> np.ndarray:
         """Margin *before* each round, shape (n_rounds + 1, n, n_outputs); the last entry is final.
 

@@ -45,7 +45,7 @@ class Trace:
         self.cols += e.leaf_offset
         if self.cols.shape[0] != self.Y.shape[0]:
             raise ValueError(f"X has {self.cols.shape[0]} rows but y has {self.Y.shape[0]}")
-        self.margins = e.staged_margins(None, self.cols)  # (R+1, n, K)
+        self.margins = e.staged_margins(columns=self.cols)  # (R+1, n, K)
         n, T, K = self.cols.shape[0], e.n_trees, e.n_outputs
         # one copy to example-major (n, R, K) order: g and h then come out shaped (n, T)
         before = np.ascontiguousarray(self.margins[:-1].transpose(1, 0, 2))
